@@ -1,0 +1,137 @@
+/* kernels.h - int8 microkernels: pure compute over pre-packed weights and indirection buffers.
+ *
+ * Naming follows <datatype>_<op>_<tile>__<isa>: qc8 = int8 weights with per-channel fp32 scales,
+ * qs8 = int8 activations with scale and zero point, s8 = plain int8.  Every kernel has a portable
+ * __scalar reference and, in the wasm build, a __wasmsimd twin that must agree bit for bit.
+ *
+ * Requantization (all qc8/qs8 kernels), the same math as XNNPACK's fp32 path:
+ *     out = clamp(rne((float)acc * scale[c]), min - zp, max - zp) + zp
+ * where rne is round-to-nearest-even and acc is the int32 accumulator with the input zero point
+ * and bias already folded in by packing (see pack.h).
+ *
+ * Layouts (produced by pack.c; kernels only read them):
+ *   igemm 4x8c2 weights, per block of 8 output channels:
+ *       int32 bias[8] | for each tap, for each k pair: int8 w[8 channels][2 k] | float scale[8]
+ *       k is padded to a multiple of 8 with zero weights, so kernels may read 8 input bytes at a time:
+ *       every activation buffer therefore has BC_KERNEL_OVERREAD slack bytes after its end.
+ *   dwconv c8 weights, per block of 8 channels:
+ *       int32 bias[8] | for each tap: int16 w[8] | float scale[8]
+ * Indirection buffers hold one pointer per (output pixel, tap); a pointer equal to `zero` marks
+ * padding and is used as is, any other pointer gets `a_offset` bytes added (group offset). */
+#ifndef BC_KERNELS_H
+#define BC_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+
+#define BC_IGEMM_MR 4
+#define BC_IGEMM_NR 8
+#define BC_IGEMM_KR 8           /* k padding: kernels read the input 8 bytes at a time */
+#define BC_DWCONV_CR 8
+#define BC_KERNEL_OVERREAD 16   /* readable slack bytes after every activation buffer */
+
+typedef struct bc_qs8_params {
+  int32_t output_zero_point;
+  float min_less_zp;  /* (float)(output_min - output_zero_point) */
+  float max_less_zp;  /* (float)(output_max - output_zero_point) */
+} bc_qs8_params;
+
+void bc_qs8_params_init(bc_qs8_params *p, int32_t output_zero_point, int8_t output_min, int8_t output_max);
+
+/* Requantize one accumulator: the single scalar definition of the rounding every kernel matches. */
+static inline int8_t bc_requantize_fp32(int32_t acc, float scale, const bc_qs8_params *p) {
+  float f = (float)acc * scale;
+  f = f < p->min_less_zp ? p->min_less_zp : f;
+  f = f > p->max_less_zp ? p->max_less_zp : f;
+  /* lrintf rounds to nearest even in the default rounding mode (never changed here). */
+  return (int8_t)((int32_t)lrintf(f) + p->output_zero_point);
+}
+
+/* ---- qc8 igemm, MR=4 rows by NR=8 channels, k pairs (c2) ----------------------------------
+ * mr: rows in this tile (1..4); nc: output channels (any; blocks of 8 walk the packed weights);
+ * kc: input channels per tap (unpadded); ks: taps; a: ks*4 pointers, tap-major ([tap][row]);
+ * c: output for row 0, row m at c + m*cm_stride, next block of 8 channels at c + cn_stride. */
+typedef void (*bc_qc8_igemm_fn)(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t **a,
+                                const void *w, int8_t *c, size_t cm_stride, size_t cn_stride,
+                                size_t a_offset, const int8_t *zero, const bc_qs8_params *params);
+void bc_qc8_igemm_4x8c2__scalar(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t **a,
+                                const void *w, int8_t *c, size_t cm_stride, size_t cn_stride,
+                                size_t a_offset, const int8_t *zero, const bc_qs8_params *params);
+void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t **a,
+                                  const void *w, int8_t *c, size_t cm_stride, size_t cn_stride,
+                                  size_t a_offset, const int8_t *zero, const bc_qs8_params *params);
+
+/* ---- qc8 depthwise conv, 8 channels a step, any number of taps ------------------------------
+ * For each of `pixels` outputs: ks pointers from `a` (then a += ks), all `channels` written to
+ * `c` (then c += c_stride). */
+typedef void (*bc_qc8_dwconv_fn)(size_t pixels, size_t channels, size_t ks, const int8_t **a,
+                                 const void *w, int8_t *c, size_t c_stride, size_t a_offset,
+                                 const int8_t *zero, const bc_qs8_params *params);
+void bc_qc8_dwconv_c8__scalar(size_t pixels, size_t channels, size_t ks, const int8_t **a,
+                              const void *w, int8_t *c, size_t c_stride, size_t a_offset,
+                              const int8_t *zero, const bc_qs8_params *params);
+void bc_qc8_dwconv_c8__wasmsimd(size_t pixels, size_t channels, size_t ks, const int8_t **a,
+                                const void *w, int8_t *c, size_t c_stride, size_t a_offset,
+                                const int8_t *zero, const bc_qs8_params *params);
+
+/* ---- s8 max pool: for each output pixel, max over ks pointers, clamped to [min, max] -------- */
+typedef void (*bc_s8_maxpool_fn)(size_t pixels, size_t channels, size_t ks, const int8_t **a,
+                                 int8_t *c, size_t c_stride, int8_t out_min, int8_t out_max);
+void bc_s8_maxpool__scalar(size_t pixels, size_t channels, size_t ks, const int8_t **a,
+                           int8_t *c, size_t c_stride, int8_t out_min, int8_t out_max);
+void bc_s8_maxpool__wasmsimd(size_t pixels, size_t channels, size_t ks, const int8_t **a,
+                             int8_t *c, size_t c_stride, int8_t out_min, int8_t out_max);
+
+/* ---- qs8 average pool (padding taps point at a buffer of input zero points) --------------
+ * out = requant(sum_taps(x) + bias) with bias = -ks*input_zero_point and one scale. */
+typedef void (*bc_qs8_avgpool_fn)(size_t pixels, size_t channels, size_t ks, const int8_t **a,
+                                  int8_t *c, size_t c_stride, int32_t bias, float scale,
+                                  const bc_qs8_params *params);
+void bc_qs8_avgpool__scalar(size_t pixels, size_t channels, size_t ks, const int8_t **a,
+                            int8_t *c, size_t c_stride, int32_t bias, float scale,
+                            const bc_qs8_params *params);
+void bc_qs8_avgpool__wasmsimd(size_t pixels, size_t channels, size_t ks, const int8_t **a,
+                              int8_t *c, size_t c_stride, int32_t bias, float scale,
+                              const bc_qs8_params *params);
+
+/* ---- qs8 global average pool over `rows` pixels of a contiguous NHWC tensor ---------------- */
+typedef void (*bc_qs8_gavgpool_fn)(size_t rows, size_t channels, const int8_t *a, int32_t *acc,
+                                   int8_t *c, int32_t bias, float scale, const bc_qs8_params *params);
+void bc_qs8_gavgpool__scalar(size_t rows, size_t channels, const int8_t *a, int32_t *acc,
+                             int8_t *c, int32_t bias, float scale, const bc_qs8_params *params);
+void bc_qs8_gavgpool__wasmsimd(size_t rows, size_t channels, const int8_t *a, int32_t *acc,
+                               int8_t *c, int32_t bias, float scale, const bc_qs8_params *params);
+
+/* ---- qs8 element-wise add: out = requant((a - za) * a_scale + (b - zb) * b_scale) -----------
+ * a_scale = sa/so and b_scale = sb/so; computed in fp32 and rounded like the others. */
+typedef struct bc_qs8_add_params {
+  int32_t a_zero_point, b_zero_point;
+  float a_scale, b_scale;
+  bc_qs8_params out;
+} bc_qs8_add_params;
+typedef void (*bc_qs8_vadd_fn)(size_t n, const int8_t *a, const int8_t *b, int8_t *c,
+                               const bc_qs8_add_params *params);
+void bc_qs8_vadd__scalar(size_t n, const int8_t *a, const int8_t *b, int8_t *c,
+                         const bc_qs8_add_params *params);
+void bc_qs8_vadd__wasmsimd(size_t n, const int8_t *a, const int8_t *b, int8_t *c,
+                           const bc_qs8_add_params *params);
+
+/* The kernels this build runs: SIMD128 in the wasm build, scalar elsewhere. */
+typedef struct bc_kernels {
+  const char *isa;
+  bc_qc8_igemm_fn igemm;
+  bc_qc8_dwconv_fn dwconv;
+  bc_s8_maxpool_fn maxpool;
+  bc_qs8_avgpool_fn avgpool;
+  bc_qs8_gavgpool_fn gavgpool;
+  bc_qs8_vadd_fn vadd;
+} bc_kernels;
+
+extern const bc_kernels bc_kernels_scalar;
+#ifdef __wasm_simd128__
+extern const bc_kernels bc_kernels_wasmsimd;
+#endif
+const bc_kernels *bc_kernels_default(void);
+
+#endif

@@ -1,0 +1,98 @@
+/* qc8 igemm 4x8c2 for WebAssembly SIMD128.
+ *
+ * Each row's 8 input bytes are loaded once (i16x8.load8x8_s) and each 32-bit lane, a pair of k,
+ * is broadcast in turn; the packed weights hold the same k pair for 4 channels per i16x8, so one
+ * i32x4.dot_i16x8_s adds two products into each of 4 channel accumulators.  4 rows x 2 halves
+ * = 8 accumulators stay in registers for the whole k loop. */
+#include <wasm_simd128.h>
+#include "../kernels.h"
+
+static inline v128_t requantize4(v128_t acc, v128_t scale, v128_t lo, v128_t hi) {
+  v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), scale);
+  f = wasm_f32x4_pmax(f, lo);
+  f = wasm_f32x4_pmin(f, hi);
+  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(f));
+}
+
+static inline void store_row(int8_t *c, v128_t v, size_t nb) {
+  if (nb == 8) {
+    wasm_v128_store64_lane(c, v, 0);
+  } else {
+    int8_t tmp[16];
+    wasm_v128_store(tmp, v);
+    for (size_t i = 0; i < nb; i++) c[i] = tmp[i];
+  }
+}
+
+void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t **a,
+                                  const void *w, int8_t *c, size_t cm_stride, size_t cn_stride,
+                                  size_t a_offset, const int8_t *zero, const bc_qs8_params *params) {
+  int8_t *c0 = c;
+  int8_t *c1 = mr > 1 ? c0 + cm_stride : c0;
+  int8_t *c2 = mr > 2 ? c1 + cm_stride : c1;
+  int8_t *c3 = mr > 3 ? c2 + cm_stride : c2;
+  const v128_t lo = wasm_f32x4_splat(params->min_less_zp);
+  const v128_t hi = wasm_f32x4_splat(params->max_less_zp);
+  const v128_t zp = wasm_i16x8_splat((int16_t)params->output_zero_point);
+  const int8_t *wp = (const int8_t *)w;
+  do {
+    v128_t acc0l = wasm_v128_load(wp), acc0h = wasm_v128_load(wp + 16);
+    v128_t acc1l = acc0l, acc1h = acc0h, acc2l = acc0l, acc2h = acc0h, acc3l = acc0l, acc3h = acc0h;
+    wp += 32;
+    const int8_t **ap = a;
+    for (size_t t = ks; t != 0; t--, ap += 4) {
+      /* Rows past mr read row 0's data; their results are never stored. */
+      const int8_t *a0 = ap[0] == zero ? zero : ap[0] + a_offset;
+      const int8_t *a1 = mr > 1 ? (ap[1] == zero ? zero : ap[1] + a_offset) : a0;
+      const int8_t *a2 = mr > 2 ? (ap[2] == zero ? zero : ap[2] + a_offset) : a0;
+      const int8_t *a3 = mr > 3 ? (ap[3] == zero ? zero : ap[3] + a_offset) : a0;
+      for (size_t k = 0; k < kc; k += 8) {
+        const v128_t va0 = wasm_i16x8_load8x8(a0 + k);
+        const v128_t va1 = wasm_i16x8_load8x8(a1 + k);
+        const v128_t va2 = wasm_i16x8_load8x8(a2 + k);
+        const v128_t va3 = wasm_i16x8_load8x8(a3 + k);
+#define BC_STEP(P)                                                              \
+        {                                                                       \
+          const v128_t wl = wasm_i16x8_load8x8(wp + 16 * (P));                  \
+          const v128_t wh = wasm_i16x8_load8x8(wp + 16 * (P) + 8);              \
+          v128_t x = wasm_i32x4_shuffle(va0, va0, P, P, P, P);                  \
+          acc0l = wasm_i32x4_add(acc0l, wasm_i32x4_dot_i16x8(x, wl));           \
+          acc0h = wasm_i32x4_add(acc0h, wasm_i32x4_dot_i16x8(x, wh));           \
+          x = wasm_i32x4_shuffle(va1, va1, P, P, P, P);                         \
+          acc1l = wasm_i32x4_add(acc1l, wasm_i32x4_dot_i16x8(x, wl));           \
+          acc1h = wasm_i32x4_add(acc1h, wasm_i32x4_dot_i16x8(x, wh));           \
+          x = wasm_i32x4_shuffle(va2, va2, P, P, P, P);                         \
+          acc2l = wasm_i32x4_add(acc2l, wasm_i32x4_dot_i16x8(x, wl));           \
+          acc2h = wasm_i32x4_add(acc2h, wasm_i32x4_dot_i16x8(x, wh));           \
+          x = wasm_i32x4_shuffle(va3, va3, P, P, P, P);                         \
+          acc3l = wasm_i32x4_add(acc3l, wasm_i32x4_dot_i16x8(x, wl));           \
+          acc3h = wasm_i32x4_add(acc3h, wasm_i32x4_dot_i16x8(x, wh));           \
+        }
+        BC_STEP(0) BC_STEP(1) BC_STEP(2) BC_STEP(3)
+#undef BC_STEP
+        wp += 64;
+      }
+    }
+    const v128_t sl = wasm_v128_load(wp), sh = wasm_v128_load(wp + 16);
+    wp += 32;
+    /* int32 -> fp32 -> scale -> clamp -> round -> +zp, narrowed without saturation loss. */
+    v128_t r01 = wasm_i16x8_add_sat(wasm_i16x8_narrow_i32x4(requantize4(acc0l, sl, lo, hi),
+                                                            requantize4(acc0h, sh, lo, hi)), zp);
+    v128_t r11 = wasm_i16x8_add_sat(wasm_i16x8_narrow_i32x4(requantize4(acc1l, sl, lo, hi),
+                                                            requantize4(acc1h, sh, lo, hi)), zp);
+    v128_t r21 = wasm_i16x8_add_sat(wasm_i16x8_narrow_i32x4(requantize4(acc2l, sl, lo, hi),
+                                                            requantize4(acc2h, sh, lo, hi)), zp);
+    v128_t r31 = wasm_i16x8_add_sat(wasm_i16x8_narrow_i32x4(requantize4(acc3l, sl, lo, hi),
+                                                            requantize4(acc3h, sh, lo, hi)), zp);
+    const v128_t o01 = wasm_i8x16_narrow_i16x8(r01, r11);
+    const v128_t o23 = wasm_i8x16_narrow_i16x8(r21, r31);
+    const size_t nb = nc < 8 ? nc : 8;
+    /* Store from the last row down so aliased rows (mr < 4) end with row 0's true values. */
+    store_row(c3, wasm_i64x2_shuffle(o23, o23, 1, 1), nb);
+    store_row(c2, o23, nb);
+    store_row(c1, wasm_i64x2_shuffle(o01, o01, 1, 1), nb);
+    store_row(c0, o01, nb);
+    c0 += cn_stride; c1 += cn_stride; c2 += cn_stride; c3 += cn_stride;
+    nc -= nb;
+  } while (nc != 0);
+}

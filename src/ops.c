@@ -1,0 +1,253 @@
+/* ops.c - operator setup: weight packing and indirection buffers (see ops.h, kernels.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops.h"
+
+#define ROUND_UP(x, m) (((x) + (m) - 1) / (m) * (m))
+
+int bc_window_out_dim(int in, int k, int stride, int dilation, int pad_a, int pad_b) {
+  const long span = (long)(k - 1) * dilation + 1;
+  const long padded = (long)in + pad_a + pad_b;
+  if (k < 1 || stride < 1 || dilation < 1 || padded < span) return 0;
+  return (int)((padded - span) / stride + 1);
+}
+
+/* One pointer per (output pixel, tap), tap-major inside tiles of `mr` pixels; the last tile
+ * repeats its last pixel.  Taps that fall in the padding point at `pad`. */
+static const int8_t **build_indirection(const int8_t *input, int in_h, int in_w, int in_stride,
+                                        int out_h, int out_w, const bc_window *w, size_t mr,
+                                        const int8_t *pad) {
+  const size_t pixels = (size_t)out_h * out_w, ks = (size_t)w->kh * w->kw;
+  const size_t tiles = (pixels + mr - 1) / mr;
+  const int8_t **ind = malloc(tiles * mr * ks * sizeof(*ind));
+  if (!ind) return NULL;
+  for (size_t tile = 0; tile < tiles; tile++) {
+    for (size_t m = 0; m < mr; m++) {
+      size_t p = tile * mr + m;
+      if (p >= pixels) p = pixels - 1;
+      const int oy = (int)(p / out_w), ox = (int)(p % out_w);
+      for (int ky = 0; ky < w->kh; ky++) {
+        for (int kx = 0; kx < w->kw; kx++) {
+          const int iy = oy * w->sh - w->pad_top + ky * w->dh;
+          const int ix = ox * w->sw - w->pad_left + kx * w->dw;
+          const size_t t = (size_t)ky * w->kw + kx;
+          ind[tile * mr * ks + t * mr + m] =
+              (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w)
+                  ? pad : input + ((size_t)iy * in_w + ix) * in_stride;
+        }
+      }
+    }
+  }
+  return ind;
+}
+
+static bc_status fail(char *msg, size_t len, bc_status s, const char *text) {
+  if (msg && len) snprintf(msg, len, "%s", text);
+  return s;
+}
+
+bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *input, int8_t *output,
+                         char *msg, size_t msg_len) {
+  memset(op, 0, sizeof(*op));
+  const bc_window *w = &d->win;
+  if (d->groups < 1 || d->in_c % d->groups || d->out_c % d->groups)
+    return fail(msg, msg_len, BC_ERR_ARGUMENT, "convolution: channels not divisible by groups");
+  op->out_h = bc_window_out_dim(d->in_h, w->kh, w->sh, w->dh, w->pad_top, w->pad_bottom);
+  op->out_w = bc_window_out_dim(d->in_w, w->kw, w->sw, w->dw, w->pad_left, w->pad_right);
+  if (!op->out_h || !op->out_w) return fail(msg, msg_len, BC_ERR_ARGUMENT, "convolution: window larger than input");
+  op->in_c = d->in_c; op->out_c = d->out_c; op->groups = d->groups;
+  op->gin = d->in_c / d->groups; op->gout = d->out_c / d->groups;
+  op->ks = w->kh * w->kw;
+  op->pixels = (size_t)op->out_h * op->out_w;
+  op->depthwise = op->gin == 1 && op->gout == 1;
+  op->output = output;
+  bc_qs8_params_init(&op->params, d->out.zero_point, d->out_min, d->out_max);
+
+  const size_t ks = (size_t)op->ks;
+  const size_t kc_padded = ROUND_UP((size_t)op->gin, BC_IGEMM_KR);
+  /* The padding row is read 8 bytes at a time across a whole group (or all channels). */
+  const size_t zero_len = ROUND_UP((size_t)d->in_c, BC_IGEMM_KR) + BC_KERNEL_OVERREAD;
+  op->zero = malloc(zero_len);
+  if (!op->zero) return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory");
+  memset(op->zero, (int8_t)d->in.zero_point, zero_len);
+
+  float *requant = malloc((size_t)d->out_c * sizeof(float));
+  if (!requant) { bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
+  for (int c = 0; c < d->out_c; c++) requant[c] = d->in.scale * d->w_scale[c] / d->out.scale;
+
+  if (op->depthwise) {
+    const size_t blocks = ((size_t)d->out_c + BC_DWCONV_CR - 1) / BC_DWCONV_CR;
+    const size_t block_bytes = BC_DWCONV_CR * (sizeof(int32_t) + ks * sizeof(int16_t) + sizeof(float));
+    op->group_packed_bytes = blocks * block_bytes;
+    uint8_t *p = calloc(1, op->group_packed_bytes);
+    op->packed = p;
+    if (!p) { free(requant); bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
+    for (size_t b = 0; b < blocks; b++, p += block_bytes) {
+      int32_t bias[BC_DWCONV_CR] = {0};
+      int16_t *taps = (int16_t *)(p + sizeof(bias));
+      float scale[BC_DWCONV_CR] = {0};
+      for (size_t i = 0; i < BC_DWCONV_CR; i++) {
+        const size_t c = b * BC_DWCONV_CR + i;
+        if (c >= (size_t)d->out_c) break;
+        int32_t sum = 0;
+        for (size_t t = 0; t < ks; t++) {
+          const int8_t k = d->weights[c * ks + t];
+          taps[t * BC_DWCONV_CR + i] = k;
+          sum += k;
+        }
+        bias[i] = d->bias[c] - d->in.zero_point * sum;
+        scale[i] = requant[c];
+      }
+      memcpy(p, bias, sizeof(bias));
+      memcpy(p + sizeof(bias) + ks * BC_DWCONV_CR * sizeof(int16_t), scale, sizeof(scale));
+    }
+    op->indirection = build_indirection(input, d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w, 1, op->zero);
+  } else {
+    const size_t gin = (size_t)op->gin, gout = (size_t)op->gout;
+    const size_t blocks = (gout + BC_IGEMM_NR - 1) / BC_IGEMM_NR;
+    const size_t block_bytes = BC_IGEMM_NR * (sizeof(int32_t) + sizeof(float)) + ks * kc_padded * BC_IGEMM_NR;
+    op->group_packed_bytes = blocks * block_bytes;
+    uint8_t *p = calloc((size_t)d->groups, op->group_packed_bytes);
+    op->packed = p;
+    if (!p) { free(requant); bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
+    for (int g = 0; g < d->groups; g++) {
+      for (size_t b = 0; b < blocks; b++, p += block_bytes) {
+        int32_t bias[BC_IGEMM_NR] = {0};
+        float scale[BC_IGEMM_NR] = {0};
+        int8_t *wk = (int8_t *)(p + sizeof(bias));
+        for (size_t n = 0; n < BC_IGEMM_NR; n++) {
+          const size_t oc_in_group = b * BC_IGEMM_NR + n;
+          if (oc_in_group >= gout) break;
+          const size_t oc = (size_t)g * gout + oc_in_group;
+          const int8_t *src = d->weights + oc * ks * gin;
+          int32_t sum = 0;
+          for (size_t t = 0; t < ks; t++)
+            for (size_t k = 0; k < gin; k++) {
+              const int8_t v = src[t * gin + k];
+              wk[t * kc_padded * BC_IGEMM_NR + (k / 2) * 2 * BC_IGEMM_NR + n * 2 + (k % 2)] = v;
+              sum += v;
+            }
+          bias[n] = d->bias[oc] - d->in.zero_point * sum;
+          scale[n] = requant[oc];
+        }
+        memcpy(p, bias, sizeof(bias));
+        memcpy(p + sizeof(bias) + ks * kc_padded * BC_IGEMM_NR, scale, sizeof(scale));
+      }
+    }
+    op->indirection = build_indirection(input, d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w,
+                                        BC_IGEMM_MR, op->zero);
+  }
+  free(requant);
+  if (!op->indirection) { bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
+  return BC_OK;
+}
+
+void bc_conv_run(const bc_conv_op *op, const bc_kernels *k) {
+  if (op->depthwise) {
+    k->dwconv(op->pixels, (size_t)op->out_c, (size_t)op->ks, op->indirection, op->packed, op->output,
+              (size_t)op->out_c, 0, op->zero, &op->params);
+    return;
+  }
+  const size_t ks = (size_t)op->ks;
+  for (int g = 0; g < op->groups; g++) {
+    const uint8_t *w = (const uint8_t *)op->packed + (size_t)g * op->group_packed_bytes;
+    for (size_t p = 0; p < op->pixels; p += BC_IGEMM_MR) {
+      const size_t mr = op->pixels - p < BC_IGEMM_MR ? op->pixels - p : BC_IGEMM_MR;
+      k->igemm(mr, (size_t)op->gout, (size_t)op->gin, ks, op->indirection + p * ks, w,
+               op->output + p * op->out_c + (size_t)g * op->gout, (size_t)op->out_c, BC_IGEMM_NR,
+               (size_t)g * op->gin, op->zero, &op->params);
+    }
+  }
+}
+
+void bc_conv_free(bc_conv_op *op) {
+  free(op->packed);
+  free((void *)op->indirection);
+  free(op->zero);
+  op->packed = NULL; op->indirection = NULL; op->zero = NULL;
+}
+
+bc_status bc_fc_create(bc_conv_op *op, int in_c, int out_c, bc_qparams in, bc_qparams out,
+                       int8_t out_min, int8_t out_max, const int8_t *weights, const float *w_scale,
+                       const int32_t *bias, const int8_t *input, int8_t *output, char *msg, size_t msg_len) {
+  const bc_conv_desc d = {
+    .in_h = 1, .in_w = 1, .in_c = in_c, .out_c = out_c, .groups = 1,
+    .win = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+    .in = in, .out = out, .out_min = out_min, .out_max = out_max,
+    .weights = weights, .w_scale = w_scale, .bias = bias,
+  };
+  return bc_conv_create(op, &d, input, output, msg, msg_len);
+}
+
+bc_status bc_pool_create(bc_pool_op *op, int is_avg, int in_h, int in_w, int channels,
+                         const bc_window *win, bc_qparams in, bc_qparams out, int8_t out_min,
+                         int8_t out_max, const int8_t *input, int8_t *output, char *msg, size_t msg_len) {
+  memset(op, 0, sizeof(*op));
+  const int out_h = bc_window_out_dim(in_h, win->kh, win->sh, win->dh, win->pad_top, win->pad_bottom);
+  const int out_w = bc_window_out_dim(in_w, win->kw, win->sw, win->dw, win->pad_left, win->pad_right);
+  if (!out_h || !out_w) return fail(msg, msg_len, BC_ERR_ARGUMENT, "pool: window larger than input");
+  op->is_avg = is_avg; op->channels = channels; op->ks = win->kh * win->kw;
+  op->pixels = (size_t)out_h * out_w; op->output = output;
+  op->out_min = out_min; op->out_max = out_max;
+  op->pad = malloc((size_t)channels + BC_KERNEL_OVERREAD);
+  if (!op->pad) return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory");
+  /* Max pool pads with the smallest value; average pool with zero (the input zero point). */
+  memset(op->pad, is_avg ? (int8_t)in.zero_point : INT8_MIN, (size_t)channels + BC_KERNEL_OVERREAD);
+  if (is_avg) {
+    op->bias = -op->ks * in.zero_point;
+    op->scale = in.scale / (out.scale * (float)op->ks);
+    bc_qs8_params_init(&op->params, out.zero_point, out_min, out_max);
+  }
+  op->indirection = build_indirection(input, in_h, in_w, channels, out_h, out_w, win, 1, op->pad);
+  if (!op->indirection) { bc_pool_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
+  return BC_OK;
+}
+
+void bc_pool_run(const bc_pool_op *op, const bc_kernels *k) {
+  if (op->is_avg)
+    k->avgpool(op->pixels, (size_t)op->channels, (size_t)op->ks, op->indirection, op->output,
+               (size_t)op->channels, op->bias, op->scale, &op->params);
+  else
+    k->maxpool(op->pixels, (size_t)op->channels, (size_t)op->ks, op->indirection, op->output,
+               (size_t)op->channels, op->out_min, op->out_max);
+}
+
+void bc_pool_free(bc_pool_op *op) {
+  free((void *)op->indirection);
+  free(op->pad);
+  op->indirection = NULL; op->pad = NULL;
+}
+
+bc_status bc_gap_create(bc_gap_op *op, int in_h, int in_w, int channels, bc_qparams in, bc_qparams out,
+                        int8_t out_min, int8_t out_max, const int8_t *input, int8_t *output) {
+  memset(op, 0, sizeof(*op));
+  op->rows = (size_t)in_h * in_w; op->channels = (size_t)channels;
+  op->input = input; op->output = output;
+  op->acc = malloc((size_t)channels * sizeof(int32_t));
+  if (!op->acc) return BC_ERR_NOMEM;
+  op->bias = -(int32_t)op->rows * in.zero_point;
+  op->scale = in.scale / (out.scale * (float)op->rows);
+  bc_qs8_params_init(&op->params, out.zero_point, out_min, out_max);
+  return BC_OK;
+}
+
+void bc_gap_run(const bc_gap_op *op, const bc_kernels *k) {
+  k->gavgpool(op->rows, op->channels, op->input, op->acc, op->output, op->bias, op->scale, &op->params);
+}
+
+void bc_gap_free(bc_gap_op *op) { free(op->acc); op->acc = NULL; }
+
+void bc_add_create(bc_add_op *op, size_t n, bc_qparams a, bc_qparams b, bc_qparams out,
+                   int8_t out_min, int8_t out_max, const int8_t *pa, const int8_t *pb, int8_t *output) {
+  op->n = n; op->a = pa; op->b = pb; op->output = output;
+  op->params.a_zero_point = a.zero_point;
+  op->params.b_zero_point = b.zero_point;
+  op->params.a_scale = a.scale / out.scale;
+  op->params.b_scale = b.scale / out.scale;
+  bc_qs8_params_init(&op->params.out, out.zero_point, out_min, out_max);
+}
+
+void bc_add_run(const bc_add_op *op, const bc_kernels *k) {
+  k->vadd(op->n, op->a, op->b, op->output, &op->params);
+}
