@@ -1,0 +1,279 @@
+"""bcmodel.py - write and read bloodcell model files (models/FORMAT.md), and run them in NumPy.
+
+    g = Graph(name, classes, input_size, mean, std, input_q=(scale, zp), temperature=1.0)
+    v = g.value(h, w, c, scale, zp)                     # returns the value index (0 is the input)
+    g.conv(inp, out, w_oihw_int8, w_scale, bias_i32, stride=1, pad=1, groups=1, clamp=(-128, 127))
+    g.add(a, b, out, clamp); g.maxpool(...); g.avgpool(...); g.gap(inp, out, clamp); g.logits(inp, w, w_scale, bias_f)
+    data = g.to_bytes();  g2 = Graph.from_bytes(data)
+    logits = g.run(x_int8_hwc)                          # the engine's int8 math, bit for bit in float32
+
+Weights are given OIHW (PyTorch order) and stored OHWI (the engine's order)."""
+import struct
+import zlib
+
+import numpy as np
+
+MAGIC = b"BCNN"
+VERSION = 1
+CONV, ADD, MAXPOOL, AVGPOOL, GAP, FC, LOGITS = range(1, 8)
+f32 = np.float32
+
+
+def out_dim(n, k, s, d, pa, pb):
+    span = (k - 1) * d + 1
+    return (n + pa + pb - span) // s + 1
+
+
+class Graph:
+    def __init__(self, name, classes, input_size, mean, std, input_q, temperature=1.0):
+        self.name, self.classes, self.input_size = name, list(classes), int(input_size)
+        self.mean, self.std, self.temperature = [float(x) for x in mean], [float(x) for x in std], float(temperature)
+        self.values = []  # (h, w, c, scale, zp)
+        self.ops = []     # dicts
+        self.value(input_size, input_size, 3, *input_q)
+
+    # ---- building -------------------------------------------------------------------------
+    def value(self, h, w, c, scale, zp):
+        self.values.append((int(h), int(w), int(c), float(f32(scale)), int(zp)))
+        return len(self.values) - 1
+
+    def conv(self, inp, out, w, w_scale, bias, stride=1, pad=0, groups=1, dilation=1, clamp=(-128, 127)):
+        sh, sw = (stride, stride) if np.isscalar(stride) else stride
+        pt, pl, pb, pr = (pad,) * 4 if np.isscalar(pad) else pad
+        self.ops.append(dict(type=CONV, input=inp, output=out, w=np.asarray(w, np.int8), w_scale=np.asarray(w_scale, f32),
+                             bias=np.asarray(bias, np.int32), kh=w.shape[2], kw=w.shape[3], sh=sh, sw=sw,
+                             dh=dilation, dw=dilation, pad=(pt, pl, pb, pr), groups=groups, clamp=clamp))
+
+    def add(self, a, b, out, clamp=(-128, 127)):
+        self.ops.append(dict(type=ADD, a=a, b=b, output=out, clamp=clamp))
+
+    def maxpool(self, inp, out, k, stride, pad=0):
+        pad = (pad,) * 4 if np.isscalar(pad) else pad
+        self.ops.append(dict(type=MAXPOOL, input=inp, output=out, kh=k, kw=k, sh=stride, sw=stride, pad=pad))
+
+    def avgpool(self, inp, out, k, stride, pad=0, clamp=(-128, 127)):
+        pad = (pad,) * 4 if np.isscalar(pad) else pad
+        self.ops.append(dict(type=AVGPOOL, input=inp, output=out, kh=k, kw=k, sh=stride, sw=stride, pad=pad, clamp=clamp))
+
+    def gap(self, inp, out, clamp=(-128, 127)):
+        self.ops.append(dict(type=GAP, input=inp, output=out, clamp=clamp))
+
+    def fc(self, inp, out, w, w_scale, bias, clamp=(-128, 127)):
+        self.ops.append(dict(type=FC, input=inp, output=out, w=np.asarray(w, np.int8), w_scale=np.asarray(w_scale, f32),
+                             bias=np.asarray(bias, np.int32), clamp=clamp))
+
+    def logits(self, inp, w, w_scale, bias):
+        self.ops.append(dict(type=LOGITS, input=inp, w=np.asarray(w, np.int8), w_scale=np.asarray(w_scale, f32),
+                             bias=np.asarray(bias, f32)))
+
+    # ---- serialising ----------------------------------------------------------------------
+    def to_bytes(self):
+        b = bytearray()
+        u32 = lambda *xs: b.extend(struct.pack("<%dI" % len(xs), *xs))
+        i32 = lambda *xs: b.extend(struct.pack("<%di" % len(xs), *xs))
+        f32s = lambda xs: b.extend(np.asarray(xs, "<f4").tobytes())
+
+        def i8(a):
+            raw = np.ascontiguousarray(a, np.int8).tobytes()
+            b.extend(raw + b"\0" * (-len(raw) % 4))
+
+        name = self.name.encode("ascii")
+        u32(len(name)); b.extend(name)
+        u32(len(self.classes))
+        for c in self.classes:
+            u32(len(c)); b.extend(c.encode("ascii"))
+        u32(self.input_size, 0)
+        f32s(self.mean); f32s(self.std); f32s([self.temperature])
+        u32(len(self.values))
+        for h, w, c, s, z in self.values:
+            u32(h, w, c); f32s([s]); i32(z)
+        u32(len(self.ops))
+        for op in self.ops:
+            t = op["type"]
+            u32(t)
+            if t == CONV:
+                u32(op["input"], op["output"], op["kh"], op["kw"], op["sh"], op["sw"], op["dh"], op["dw"], *op["pad"], op["groups"])
+                i32(*op["clamp"])
+                i8(op["w"].transpose(0, 2, 3, 1))  # OIHW -> OHWI
+                f32s(op["w_scale"]); i32(*op["bias"].tolist())
+            elif t == ADD:
+                u32(op["a"], op["b"], op["output"]); i32(*op["clamp"])
+            elif t in (MAXPOOL, AVGPOOL):
+                u32(op["input"], op["output"], op["kh"], op["kw"], op["sh"], op["sw"], *op["pad"])
+                if t == AVGPOOL:
+                    i32(*op["clamp"])
+            elif t == GAP:
+                u32(op["input"], op["output"]); i32(*op["clamp"])
+            elif t == FC:
+                u32(op["input"], op["output"]); i32(*op["clamp"])
+                i8(op["w"]); f32s(op["w_scale"]); i32(*op["bias"].tolist())
+            elif t == LOGITS:
+                u32(op["input"]); i8(op["w"]); f32s(op["w_scale"]); f32s(op["bias"])
+        body = bytes(b)
+        size = 16 + len(body)
+        return MAGIC + struct.pack("<III", VERSION, size, zlib.crc32(body) & 0xFFFFFFFF) + body
+
+    # ---- reference execution --------------------------------------------------------------
+    def run(self, x, return_values=False):
+        """x: int8 HxWx3 (the preprocessed input). Returns float32 logits (and all values)."""
+        vals = [None] * len(self.values)
+        vals[0] = np.asarray(x, np.int8)
+        for op in self.ops:
+            if op["type"] == LOGITS:
+                logits = self.logits_of(op, vals)
+                return (logits, vals) if return_values else logits
+            vals[op["output"]] = self.exec_op(op, vals)
+        raise ValueError("graph has no LOGITS op")
+
+    def logits_of(self, op, vals):
+        h, w, c, s, z = self.values[op["input"]]
+        xin = vals[op["input"]].reshape(-1).astype(np.int32) - z
+        acc = op["w"].astype(np.int32) @ xin
+        return ((f32(s) * op["w_scale"]).astype(f32) * acc.astype(f32) + op["bias"]).astype(f32)
+
+    def exec_op(self, op, vals):
+        """One non-LOGITS op on the int8 values computed so far; returns its int8 output."""
+        t = op["type"]
+        oh, ow, oc, os_, oz = self.values[op["output"]]
+        lo, hi = op.get("clamp", (-128, 127))
+        if t in (CONV, FC):
+            ih, iw, ic, is_, iz = self.values[op["input"]]
+            xin = vals[op["input"]].astype(np.int32)
+            if t == FC:
+                acc = (op["w"].astype(np.int32) @ (xin.reshape(-1) - iz) + op["bias"]).reshape(1, 1, -1)
+            else:
+                acc = _conv_acc(xin, iz, op)
+            return _requant(acc, (f32(is_) * op["w_scale"] / f32(os_)).astype(f32), oz, lo, hi)
+        if t == ADD:
+            _, _, _, sa, za = self.values[op["a"]]
+            _, _, _, sb, zb = self.values[op["b"]]
+            fa, fb = f32(f32(sa) / f32(os_)), f32(f32(sb) / f32(os_))
+            f = ((vals[op["a"]].astype(np.int32) - za).astype(f32) * fa +
+                 (vals[op["b"]].astype(np.int32) - zb).astype(f32) * fb).astype(f32)
+            return _round_clamp(f, oz, lo, hi)
+        if t in (MAXPOOL, AVGPOOL):
+            ih, iw, ic, is_, iz = self.values[op["input"]]
+            pt, pl, pb, pr = op["pad"]
+            xp = np.full((ih + pt + pb, iw + pl + pr, ic), -128 if t == MAXPOOL else iz, np.int32)
+            xp[pt:pt + ih, pl:pl + iw] = vals[op["input"]]
+            wins = [xp[ky:ky + op["sh"] * (oh - 1) + 1:op["sh"], kx:kx + op["sw"] * (ow - 1) + 1:op["sw"]]
+                    for ky in range(op["kh"]) for kx in range(op["kw"])]
+            if t == MAXPOOL:
+                return np.max(wins, axis=0).astype(np.int8)
+            ks = op["kh"] * op["kw"]
+            acc = np.sum(wins, axis=0, dtype=np.int32) - ks * iz
+            return _requant(acc, f32(f32(is_) / (f32(os_) * f32(ks))), oz, lo, hi)
+        if t == GAP:
+            ih, iw, ic, is_, iz = self.values[op["input"]]
+            rows = ih * iw
+            acc = vals[op["input"]].reshape(rows, ic).astype(np.int32).sum(0) - rows * iz
+            return _requant(acc.reshape(1, 1, ic), f32(f32(is_) / (f32(os_) * f32(rows))), oz, lo, hi)
+        raise ValueError("bad op type %r" % t)
+
+    @staticmethod
+    def from_bytes(data):
+        r = _Reader(data)
+        if r.take(4) != MAGIC:
+            raise ValueError("bad magic")
+        version, size, crc = r.u32(3)
+        if version != VERSION or size != len(data) or zlib.crc32(data[16:]) & 0xFFFFFFFF != crc:
+            raise ValueError("bad header")
+        name = r.take(r.u32()).decode()
+        classes = [r.take(r.u32()).decode() for _ in range(r.u32())]
+        size_, _mode = r.u32(2)
+        mean, std, (temp,) = r.f32(3), r.f32(3), r.f32(1)
+        nv = r.u32()
+        values = []
+        for _ in range(nv):
+            h, w, c = r.u32(3); (s,) = r.f32(1); (z,) = r.i32(1)
+            values.append((h, w, c, float(s), z))
+        g = Graph(name, classes, size_, mean, std, values[0][3:], float(temp))
+        g.values = values
+        for _ in range(r.u32()):
+            t = r.u32()
+            if t == CONV:
+                inp, out, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups = r.u32(13)
+                clamp = tuple(r.i32(2))
+                oc, ic = values[out][2], values[inp][2] // groups
+                w = r.i8(oc * kh * kw * ic).reshape(oc, kh, kw, ic).transpose(0, 3, 1, 2)
+                g.ops.append(dict(type=CONV, input=inp, output=out, w=w, w_scale=r.f32(oc), bias=r.i32(oc), kh=kh, kw=kw,
+                                  sh=sh, sw=sw, dh=dh, dw=dw, pad=(pt, pl, pb, pr), groups=groups, clamp=clamp))
+            elif t == ADD:
+                a, b, out = r.u32(3)
+                g.ops.append(dict(type=ADD, a=a, b=b, output=out, clamp=tuple(r.i32(2))))
+            elif t in (MAXPOOL, AVGPOOL):
+                inp, out, kh, kw, sh, sw, *pad = r.u32(10)
+                op = dict(type=t, input=inp, output=out, kh=kh, kw=kw, sh=sh, sw=sw, pad=tuple(pad))
+                if t == AVGPOOL:
+                    op["clamp"] = tuple(r.i32(2))
+                g.ops.append(op)
+            elif t == GAP:
+                inp, out = r.u32(2)
+                g.ops.append(dict(type=GAP, input=inp, output=out, clamp=tuple(r.i32(2))))
+            elif t == FC:
+                inp, out = r.u32(2); clamp = tuple(r.i32(2))
+                oc, ic = values[out][2], values[inp][2]
+                g.ops.append(dict(type=FC, input=inp, output=out, clamp=clamp, w=r.i8(oc * ic).reshape(oc, ic),
+                                  w_scale=r.f32(oc), bias=r.i32(oc)))
+            elif t == LOGITS:
+                inp = r.u32(); k, ic = len(classes), values[inp][2]
+                g.ops.append(dict(type=LOGITS, input=inp, w=r.i8(k * ic).reshape(k, ic), w_scale=r.f32(k), bias=r.f32(k)))
+            else:
+                raise ValueError("bad op type %d" % t)
+        return g
+
+
+def _conv_acc(x, zp, op):
+    """int32 accumulators of a (grouped) convolution, padding with the input zero point."""
+    ih, iw, ic = x.shape
+    pt, pl, pb, pr = op["pad"]
+    kh, kw, sh, sw, dh, dw, groups = op["kh"], op["kw"], op["sh"], op["sw"], op["dh"], op["dw"], op["groups"]
+    w = op["w"].astype(np.int32)  # O, I/g, kh, kw
+    oc = w.shape[0]
+    oh, ow = out_dim(ih, kh, sh, dh, pt, pb), out_dim(iw, kw, sw, dw, pl, pr)
+    xp = np.full((ih + pt + pb, iw + pl + pr, ic), zp, np.int32)
+    xp[pt:pt + ih, pl:pl + iw] = x
+    xp -= zp
+    gin, gout = ic // groups, oc // groups
+    acc = np.zeros((oh, ow, oc), np.int64)
+    for ky in range(kh):
+        for kx in range(kw):
+            patch = xp[ky * dh:ky * dh + sh * (oh - 1) + 1:sh, kx * dw:kx * dw + sw * (ow - 1) + 1:sw]  # oh, ow, ic
+            for g in range(groups):
+                acc[:, :, g * gout:(g + 1) * gout] += patch[:, :, g * gin:(g + 1) * gin] @ w[g * gout:(g + 1) * gout, :, ky, kx].T
+    return (acc + op["bias"]).astype(np.int32)
+
+
+def _round_clamp(f, zp, lo, hi):
+    f = np.minimum(np.maximum(f, f32(lo - zp)), f32(hi - zp))
+    return (np.rint(f).astype(np.int32) + zp).astype(np.int8)
+
+
+def _requant(acc, scale, zp, lo, hi):
+    return _round_clamp((acc.astype(f32) * scale).astype(f32), zp, lo, hi)
+
+
+class _Reader:
+    def __init__(self, data):
+        self.d, self.o = data, 0
+
+    def take(self, n):
+        s = self.d[self.o:self.o + n]
+        if len(s) != n:
+            raise ValueError("truncated")
+        self.o += n
+        return s
+
+    def u32(self, n=None):
+        v = struct.unpack("<%dI" % (n or 1), self.take(4 * (n or 1)))
+        return v[0] if n is None else list(v)
+
+    def i32(self, n):
+        return np.frombuffer(self.take(4 * n), "<i4").astype(np.int32)
+
+    def f32(self, n):
+        return np.frombuffer(self.take(4 * n), "<f4").astype(f32)
+
+    def i8(self, n):
+        a = np.frombuffer(self.take(n + (-n % 4)), np.int8)[:n].copy()
+        return a

@@ -1,0 +1,63 @@
+/* engine.h - the bloodcell inference engine: one model, fixed buffers, one forward pass per image.
+ *
+ *   bc_engine *e;  char msg[256];
+ *   if (bc_engine_load(bytes, n, BC_BACKEND_OWN, &e, msg, sizeof msg)) { puts(msg); ... }
+ *   bc_engine_classify(e, image_bytes, image_len, msg, sizeof msg);   decode+preprocess+forward
+ *   bc_engine_probs(e)[k], bc_engine_logits(e)[k], bc_engine_embedding(e)[i];  bc_engine_cam(e, k, out);
+ *   bc_engine_free(e);
+ *
+ * All memory is allocated by bc_engine_load; a forward pass allocates nothing (decoding an image
+ * allocates its pixels and frees them before returning).  Results stay valid until the next call.
+ * Backends: BC_BACKEND_OWN runs this project's kernels (SIMD128 in the wasm build, scalar natively);
+ * BC_BACKEND_XNNPACK (native builds with BC_WITH_XNNPACK) runs the convolutions through XNNPACK. */
+#ifndef BC_ENGINE_H
+#define BC_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "bc_status.h"
+#include "model.h"
+
+typedef enum bc_backend { BC_BACKEND_OWN = 0, BC_BACKEND_XNNPACK = 1 } bc_backend;
+
+typedef struct bc_engine bc_engine;
+
+bc_status bc_engine_load(const uint8_t *bytes, size_t n, bc_backend backend, bc_engine **out,
+                         char *msg, size_t msg_len);
+void bc_engine_free(bc_engine *e);
+int bc_backend_available(bc_backend backend);
+
+const bc_model *bc_engine_model(const bc_engine *e);
+int bc_engine_input_size(const bc_engine *e);
+int bc_engine_num_classes(const bc_engine *e);
+const char *bc_engine_class_name(const bc_engine *e, int k);
+int bc_engine_embedding_dim(const bc_engine *e);
+int bc_engine_cam_height(const bc_engine *e);
+int bc_engine_cam_width(const bc_engine *e);
+const char *bc_engine_kernels_isa(const bc_engine *e);
+
+/* The model's input buffer (S*S*3 int8) and the last preprocessed image (S*S*3 RGB uint8). */
+int8_t *bc_engine_input(bc_engine *e);
+const uint8_t *bc_engine_rgb(const bc_engine *e);
+
+/* Image bytes -> preprocess -> forward. On error nothing else changes and msg says why. */
+bc_status bc_engine_classify(bc_engine *e, const uint8_t *bytes, size_t n, char *msg, size_t msg_len);
+/* Already decoded pixels (RGBA8/RGB8/...; see bc_preprocess_pixels) -> preprocess -> forward. */
+bc_status bc_engine_classify_pixels(bc_engine *e, const uint8_t *pixels, int w, int h, int channels,
+                                    char *msg, size_t msg_len);
+/* Forward pass on whatever is in bc_engine_input(e). */
+void bc_engine_forward(bc_engine *e);
+
+const float *bc_engine_logits(const bc_engine *e);
+const float *bc_engine_probs(const bc_engine *e);     /* softmax(logits / temperature) */
+const float *bc_engine_embedding(const bc_engine *e); /* dequantized GAP output */
+/* Class activation map of class k on the last feature map: cam_height*cam_width floats. */
+bc_status bc_engine_cam(const bc_engine *e, int k, float *out);
+
+/* Per-op timing hooks for benchmarks: run op i alone (after a forward pass filled its inputs). */
+int bc_engine_num_ops(const bc_engine *e);
+void bc_engine_run_op(bc_engine *e, int i);
+/* Multiply-accumulates of op i (0 for ops without weights). */
+uint64_t bc_engine_op_macs(const bc_engine *e, int i);
+
+#endif
