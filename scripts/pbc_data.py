@@ -1,0 +1,285 @@
+"""PBC data helpers: data-folder validation, the fixed split, the image cache and
+the reference preprocessing (load_cell_image) that the C engine reimplements.
+
+Run directly to (re)build the split and a cache:
+    /usr/bin/python3 scripts/pbc_data.py [--data DIR] [--size S]
+"""
+import argparse
+import csv
+import io
+import multiprocessing
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+CLASSES = ["basophil", "eosinophil", "erythroblast", "ig",
+           "lymphocyte", "monocyte", "neutrophil", "platelet"]
+CLASS_TO_IDX = {c: i for i, c in enumerate(CLASSES)}
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = "../shared/data/pbc"          # relative to the repo root
+SPLIT_CSV = REPO_ROOT / "models" / "split.csv"
+CACHE_DIR = REPO_ROOT / "build" / "cache"
+SPLIT_SEED = 20261125
+SPLIT_FRACTIONS = (0.7, 0.1, 0.2)             # train, val, test
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+PREPROC_VERSION = "pbc-preproc-v1"            # bump if load_cell_image changes
+
+
+class DataError(Exception):
+    """A problem with the data folder / split / cache, reported as one line."""
+
+
+def fail(msg, code=2):
+    """Print a one-line error and exit (used by the command-line entry points)."""
+    print(f"error: {msg}", file=sys.stderr)
+    sys.exit(code)
+
+
+# --------------------------------------------------------------------------
+# Reference preprocessing (the contract the C/wasm engine must match exactly)
+# --------------------------------------------------------------------------
+def _to_rgb(img):
+    """Convert any PIL image to RGB. Images with alpha are composited over white:
+    out = (c * a + 255 * (255 - a) + 127) // 255, per channel, in integers."""
+    has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        img.mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.uint32)
+        a = rgba[..., 3:4]
+        rgb = (rgba[..., :3] * a + 255 * (255 - a) + 127) // 255
+        return Image.fromarray(rgb.astype(np.uint8), "RGB")
+    return img.convert("RGB")
+
+
+def load_cell_image(path_or_bytes, size):
+    """Decode an image and return the network input as uint8 HxWx3 (H = W = size).
+
+    1. decode; convert to RGB (alpha composited over white, see _to_rgb);
+       EXIF orientation is NOT applied.
+    2. centre square crop: m = min(W, H), x0 = (W - m) // 2, y0 = (H - m) // 2,
+       box (x0, y0, x0 + m, y0 + m).
+    3. img.resize((size, size), Image.BILINEAR)  (PIL antialiased bilinear,
+       no reducing_gap).
+    """
+    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        src = io.BytesIO(bytes(path_or_bytes))
+    else:
+        src = path_or_bytes
+    with Image.open(src) as im:
+        im.load()
+        img = _to_rgb(im)
+    w, h = img.size
+    m = min(w, h)
+    x0 = (w - m) // 2
+    y0 = (h - m) // 2
+    img = img.crop((x0, y0, x0 + m, y0 + m))
+    img = img.resize((size, size), Image.BILINEAR)
+    arr = np.asarray(img, dtype=np.uint8)
+    assert arr.shape == (size, size, 3), arr.shape
+    return arr
+
+
+# --------------------------------------------------------------------------
+# Data folder
+# --------------------------------------------------------------------------
+def resolve_data_dir(arg=None):
+    """--data given: taken as is (relative to the current directory);
+    not given: DEFAULT_DATA relative to the repo root."""
+    if arg is None or arg == "":
+        return (REPO_ROOT / DEFAULT_DATA).resolve()
+    return Path(arg).expanduser().resolve()
+
+
+def scan_data_dir(data_dir):
+    """Check the folder layout; return {class: sorted list of image file names}."""
+    data_dir = Path(data_dir)
+    if not data_dir.exists():
+        raise DataError(f"data folder {data_dir} does not exist (pass --data DIR)")
+    if not data_dir.is_dir():
+        raise DataError(f"data folder {data_dir} is not a directory")
+    missing = [c for c in CLASSES if not (data_dir / c).is_dir()]
+    if missing:
+        raise DataError(f"data folder {data_dir} lacks class folder(s): {', '.join(missing)} "
+                        f"(expected {', '.join(CLASSES)})")
+    files = {}
+    for c in CLASSES:
+        names = sorted(p.name for p in (data_dir / c).iterdir()
+                       if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+        if not names:
+            raise DataError(f"class folder {data_dir / c} contains no images")
+        files[c] = names
+    return files
+
+
+# --------------------------------------------------------------------------
+# Split
+# --------------------------------------------------------------------------
+def make_split(files, seed=SPLIT_SEED, fractions=SPLIT_FRACTIONS):
+    """Stratified split. One RandomState(seed) is used for all classes, visited in
+    CLASSES order; per class the sorted file names are permuted with
+    rng.permutation(n); the first n_test go to test, the next n_val to val, the
+    rest to train, with n_test = round(0.2 n), n_val = round(0.1 n).
+    Returns a list of (file 'class/name', class, split) sorted by class then name."""
+    rng = np.random.RandomState(seed)
+    rows = []
+    for c in CLASSES:
+        names = sorted(files[c])
+        n = len(names)
+        perm = rng.permutation(n)
+        n_test = int(round(fractions[2] * n))
+        n_val = int(round(fractions[1] * n))
+        split_of = {}
+        for rank, i in enumerate(perm):
+            split_of[names[i]] = "test" if rank < n_test else ("val" if rank < n_test + n_val else "train")
+        rows.extend((f"{c}/{name}", c, split_of[name]) for name in names)
+    return rows
+
+
+def write_split(rows, path=SPLIT_CSV):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["file", "class", "split"])
+        w.writerows(rows)
+
+
+def read_split(path=SPLIT_CSV):
+    path = Path(path)
+    with open(path, newline="") as f:
+        r = csv.reader(f)
+        header = next(r, None)
+        if header != ["file", "class", "split"]:
+            raise DataError(f"{path}: bad header {header}, expected file,class,split")
+        rows = []
+        for lineno, row in enumerate(r, start=2):
+            if len(row) != 3 or row[1] not in CLASS_TO_IDX or row[2] not in ("train", "val", "test") \
+                    or not row[0].startswith(row[1] + "/"):
+                raise DataError(f"{path}:{lineno}: malformed row {row}")
+            rows.append(tuple(row))
+    if not rows:
+        raise DataError(f"{path} lists no files")
+    return rows
+
+
+def load_or_make_split(data_dir, path=SPLIT_CSV, verbose=True):
+    """Read models/split.csv if it exists (checking every listed file exists in
+    data_dir); otherwise build it from the data folder and write it."""
+    data_dir = Path(data_dir)
+    files = scan_data_dir(data_dir)
+    path = Path(path)
+    if path.exists():
+        rows = read_split(path)
+        missing = [r[0] for r in rows if not (data_dir / r[0]).is_file()]
+        if missing:
+            raise DataError(f"{len(missing)} file(s) listed in {path} are missing from {data_dir}, "
+                            f"e.g. {missing[0]} (wrong --data folder, or delete the split to regenerate)")
+        listed = {r[0] for r in rows}
+        extra = sum(1 for c in CLASSES for n in files[c] if f"{c}/{n}" not in listed)
+        if verbose:
+            print(f"split: read {path} ({len(rows)} files)"
+                  + (f"; {extra} image(s) in the data folder are not in the split and are ignored" if extra else ""))
+    else:
+        rows = make_split(files)
+        write_split(rows, path)
+        if verbose:
+            print(f"split: wrote {path} ({len(rows)} files)")
+    return rows
+
+
+def split_counts(rows):
+    counts = {c: {"train": 0, "val": 0, "test": 0} for c in CLASSES}
+    for _, c, s in rows:
+        counts[c][s] += 1
+    return counts
+
+
+# --------------------------------------------------------------------------
+# Cache
+# --------------------------------------------------------------------------
+def _cache_worker(args):
+    path, size = args
+    return load_cell_image(path, size)
+
+
+def build_cache(data_dir, files, size, cache_path, processes=2, verbose=True):
+    """Decode+crop+resize `files` ('class/name') into cache_path (.npz with
+    images uint8 NxSxSx3, labels int64, files str, size, preproc)."""
+    data_dir = Path(data_dir)
+    cache_path = Path(cache_path)
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    n = len(files)
+    images = np.empty((n, size, size, 3), dtype=np.uint8)
+    labels = np.array([CLASS_TO_IDX[f.split("/", 1)[0]] for f in files], dtype=np.int64)
+    jobs = [(str(data_dir / f), size) for f in files]
+    t0 = time.time()
+    step = max(1, n // 10)
+
+    def consume(it):
+        for i, arr in enumerate(it):
+            images[i] = arr
+            if verbose and ((i + 1) % step == 0 or i + 1 == n):
+                el = time.time() - t0
+                print(f"cache: {i + 1}/{n} images, {el:.0f}s elapsed, "
+                      f"~{el / (i + 1) * (n - i - 1):.0f}s left", flush=True)
+
+    try:
+        if processes > 1 and n >= 64:
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                consume(pool.imap(_cache_worker, jobs, chunksize=32))
+        else:
+            consume(map(_cache_worker, jobs))
+    except (OSError, ValueError) as e:
+        raise DataError(f"cannot decode an image while building the cache: {e}")
+    tmp = cache_path.with_name(cache_path.name + ".tmp.npz")
+    np.savez(tmp, images=images, labels=labels, files=np.array(files),
+             size=np.int64(size), preproc=np.array(PREPROC_VERSION))
+    os.replace(tmp, cache_path)
+    if verbose:
+        print(f"cache: wrote {cache_path} ({images.nbytes / 2**20:.0f} MiB) in {time.time() - t0:.0f}s")
+    return images, labels
+
+
+def load_cache(data_dir, files, size, cache_path, processes=2, verbose=True):
+    """Return (images, labels) for `files` in that order, from cache_path if it
+    holds exactly these files at this size, else build it."""
+    cache_path = Path(cache_path)
+    if cache_path.exists():
+        try:
+            with np.load(cache_path, allow_pickle=False) as z:
+                ok = (int(z["size"]) == size and str(z["preproc"]) == PREPROC_VERSION
+                      and z["files"].shape[0] == len(files) and list(z["files"]) == list(files))
+                if ok:
+                    if verbose:
+                        print(f"cache: using {cache_path}")
+                    return z["images"], z["labels"]
+        except Exception as e:  # corrupt / partial cache: rebuild
+            if verbose:
+                print(f"cache: ignoring unreadable {cache_path} ({e})")
+        if verbose:
+            print(f"cache: {cache_path} is stale, rebuilding")
+    return build_cache(data_dir, files, size, cache_path, processes, verbose)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default=None, help=f"data folder (default {DEFAULT_DATA} from the repo root)")
+    ap.add_argument("--size", type=int, default=128)
+    args = ap.parse_args()
+    try:
+        data_dir = resolve_data_dir(args.data)
+        rows = load_or_make_split(data_dir)
+        for c, d in split_counts(rows).items():
+            print(f"  {c:13s} train {d['train']:5d}  val {d['val']:4d}  test {d['test']:4d}")
+        load_cache(data_dir, [r[0] for r in rows], args.size, CACHE_DIR / f"pbc_S{args.size}.npz")
+    except DataError as e:
+        fail(str(e))
+
+
+if __name__ == "__main__":
+    main()
