@@ -1,0 +1,133 @@
+# bloodcell: the one entry point.
+#   make serve   install what is missing, build native + wasm, serve web/ on 127.0.0.1:8000
+#   make test    run every test
+#   make bench   kernel and whole-model benchmarks (prints ratios against peers measured in the same run)
+
+SHELL := /bin/bash
+PY ?= /usr/bin/python3
+EMCC ?= emcc
+export NODE_PATH := /usr/share/nodejs
+PORT ?= 8000
+MODEL ?= models/bloodcell.bin
+TEST_MODEL := tests/fixtures/random-model.bin
+
+CFLAGS_COMMON := -std=c99 -Wall -Wextra -Werror -Isrc
+NATIVE_CFLAGS := $(CFLAGS_COMMON) -O2 -g -DBC_WITH_XNNPACK
+NATIVE_LIBS := -lXNNPACK -lpthreadpool -lm -lpthread
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# stb_image is third-party: it is compiled without -Werror and -Wextra.
+STB_CFLAGS := -std=c99 -O2 -g -w
+
+KERNEL_SCALAR := $(wildcard src/kernels/*/*scalar.c) src/kernels/select.c
+KERNEL_SIMD := $(wildcard src/kernels/*/*wasmsimd.c)
+ENGINE_SRC := src/engine.c src/model.c src/ops.c src/preprocess.c src/bc_status.c
+HEADERS := $(wildcard src/*.h src/kernels/*.h)
+
+N := build/native
+W := build/wasm
+WEB_ENGINE := web/engine/bloodcell.js web/engine/bloodcell.wasm
+
+.PHONY: all native wasm serve test test-native test-sanitize test-wasm test-python test-browser bench deps clean
+
+all: native wasm
+
+deps:
+	bash scripts/install-deps.sh
+
+# ---- native ---------------------------------------------------------------------------------
+native: $(N)/bloodcell
+
+$(N)/stb_image.o: src/stb_image_impl.c
+	@mkdir -p $(N)
+	gcc $(STB_CFLAGS) -c $< -o $@
+
+$(N)/san/stb_image.o: src/stb_image_impl.c
+	@mkdir -p $(N)/san
+	gcc $(STB_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(N)/bloodcell: src/cli.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/stb_image.o
+	gcc $(NATIVE_CFLAGS) src/cli.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(N)/stb_image.o $(NATIVE_LIBS) -o $@
+
+$(N)/test_engine: tests/test_engine.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/stb_image.o
+	gcc $(NATIVE_CFLAGS) $< $(ENGINE_SRC) $(KERNEL_SCALAR) $(N)/stb_image.o $(NATIVE_LIBS) -o $@
+
+$(N)/test_ops_xnnpack: tests/test_ops_xnnpack.c src/ops.c $(KERNEL_SCALAR) $(HEADERS)
+	gcc $(NATIVE_CFLAGS) $< src/ops.c $(KERNEL_SCALAR) $(NATIVE_LIBS) -o $@
+
+$(N)/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status.c src/preprocess.h $(N)/stb_image.o
+	gcc $(CFLAGS_COMMON) -O2 -g $< src/preprocess.c src/bc_status.c $(N)/stb_image.o -lm -o $@
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+$(N)/san/test_engine: tests/test_engine.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/san/stb_image.o
+	gcc $(NATIVE_CFLAGS) $(SAN_FLAGS) $< $(ENGINE_SRC) $(KERNEL_SCALAR) $(N)/san/stb_image.o $(NATIVE_LIBS) -o $@
+
+$(N)/san/test_ops_xnnpack: tests/test_ops_xnnpack.c src/ops.c $(KERNEL_SCALAR) $(HEADERS)
+	gcc $(NATIVE_CFLAGS) $(SAN_FLAGS) $< src/ops.c $(KERNEL_SCALAR) $(NATIVE_LIBS) -o $@
+
+$(N)/san/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status.c src/preprocess.h $(N)/san/stb_image.o
+	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< src/preprocess.c src/bc_status.c $(N)/san/stb_image.o -lm -o $@
+
+# ---- wasm -----------------------------------------------------------------------------------
+WASM_CFLAGS := $(CFLAGS_COMMON) -O3 -msimd128 -DNDEBUG -isystem $(W)/include
+WASM_EXPORTS := -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=UTF8ToString
+WASM_LDFLAGS := -sENVIRONMENT=web,worker -sMODULARIZE -sEXPORT_ES6 -sEXPORT_NAME=createBloodcellModule \
+  -sALLOW_MEMORY_GROWTH -sFILESYSTEM=0 -sMALLOC=emmalloc $(WASM_EXPORTS)
+
+wasm: $(WEB_ENGINE)
+
+# emcc has its own sysroot: it sees Debian's stb header through a one-entry include folder.
+$(W)/stb_image.o: src/stb_image_impl.c
+	@mkdir -p $(W)/include
+	ln -sfn /usr/include/stb $(W)/include/stb
+	$(EMCC) $(STB_CFLAGS) -O3 -msimd128 -I$(W)/include -c $< -o $@
+
+web/engine/bloodcell.js web/engine/bloodcell.wasm &: src/wasm_api.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(KERNEL_SIMD) $(HEADERS) $(W)/stb_image.o
+	$(EMCC) $(WASM_CFLAGS) src/wasm_api.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(KERNEL_SIMD) $(W)/stb_image.o $(WASM_LDFLAGS) -o web/engine/bloodcell.js
+
+$(W)/test_kernels_simd.cjs: tests/test_kernels_simd.c src/ops.c $(KERNEL_SCALAR) $(KERNEL_SIMD) $(HEADERS)
+	@mkdir -p $(W)
+	$(EMCC) $(CFLAGS_COMMON) -O2 -msimd128 $< src/ops.c $(KERNEL_SCALAR) $(KERNEL_SIMD) \
+	  -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH -sEXIT_RUNTIME -sSINGLE_FILE -o $@
+
+# ---- web ------------------------------------------------------------------------------------
+WEB_MODEL := web/models/bloodcell.bin
+
+$(WEB_MODEL): $(wildcard $(MODEL)) $(TEST_MODEL)
+	@mkdir -p web/models
+	@if [ -f $(MODEL) ]; then cp $(MODEL) $@; else echo "note: $(MODEL) not trained yet; the page uses the random-weights test model"; cp $(TEST_MODEL) $@; fi
+
+web-assets: wasm $(WEB_MODEL)
+
+serve: deps native web-assets
+	node scripts/serve.mjs --root web --port $(PORT)
+
+# ---- tests ----------------------------------------------------------------------------------
+test: test-native test-sanitize test-wasm test-python test-browser
+	@echo "make test: all suites passed"
+
+test-native: $(N)/test_ops_xnnpack $(N)/test_engine $(N)/test_preprocess $(N)/bloodcell
+	$(N)/test_ops_xnnpack 400
+	$(N)/test_engine $(TEST_MODEL) tests/fixtures/random-model-cases.bin
+	$(N)/test_preprocess
+	bash tests/test_cli.sh
+
+test-sanitize: $(N)/san/test_ops_xnnpack $(N)/san/test_engine $(N)/san/test_preprocess
+	$(N)/san/test_ops_xnnpack 100
+	$(N)/san/test_engine $(TEST_MODEL) tests/fixtures/random-model-cases.bin
+	$(N)/san/test_preprocess
+
+test-wasm: $(W)/test_kernels_simd.cjs $(WEB_ENGINE) $(N)/bloodcell
+	node $(W)/test_kernels_simd.cjs 600
+	node --test tests/wasm/
+
+test-python:
+	$(PY) tests/test_python.py
+
+test-browser: web-assets
+	node --test tests/browser/
+
+bench: $(N)/bloodcell $(WEB_ENGINE)
+	bash scripts/bench.sh
+
+clean:
+	rm -rf build $(WEB_ENGINE) web/models/bloodcell.bin

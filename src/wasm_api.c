@@ -1,0 +1,65 @@
+/* wasm_api.c - the thin C API the web app calls (see web/engine/bloodcell.d.ts).
+ *
+ *   e = bc_wasm_load(model_ptr, model_len)       0 on error: bc_wasm_error() says why
+ *   status = bc_wasm_classify(e, bytes_ptr, len) 0 ok, else bc_wasm_error(); results below
+ *   status = bc_wasm_classify_pixels(e, rgba_ptr, w, h, 4)
+ *   bc_wasm_probs(e) / bc_wasm_logits(e) / bc_wasm_embedding(e): float* into the heap
+ *   bc_wasm_cam(e, k, out_ptr) fills cam_h*cam_w floats; bc_wasm_rgb(e): S*S*3 bytes seen by the model
+ *
+ * One engine per worker; nothing here allocates per image. */
+#include <emscripten.h>
+#include <stdio.h>
+#include "engine.h"
+
+static char last_error[256];
+
+static void set_error(bc_status s, const char *msg) {
+  snprintf(last_error, sizeof last_error, "%s", msg && msg[0] ? msg : bc_status_str(s));
+}
+
+EMSCRIPTEN_KEEPALIVE const char *bc_wasm_error(void) { return last_error; }
+
+EMSCRIPTEN_KEEPALIVE bc_engine *bc_wasm_load(const uint8_t *bytes, size_t n) {
+  char msg[256] = "";
+  bc_engine *e = NULL;
+  const bc_status s = bc_engine_load(bytes, n, BC_BACKEND_OWN, &e, msg, sizeof msg);
+  if (s != BC_OK) { set_error(s, msg); return NULL; }
+  last_error[0] = 0;
+  return e;
+}
+
+EMSCRIPTEN_KEEPALIVE void bc_wasm_free(bc_engine *e) { bc_engine_free(e); }
+
+EMSCRIPTEN_KEEPALIVE int bc_wasm_classify(bc_engine *e, const uint8_t *bytes, size_t n) {
+  char msg[256] = "";
+  const bc_status s = bc_engine_classify(e, bytes, n, msg, sizeof msg);
+  if (s != BC_OK) set_error(s, msg); else last_error[0] = 0;
+  return (int)s;
+}
+
+EMSCRIPTEN_KEEPALIVE int bc_wasm_classify_pixels(bc_engine *e, const uint8_t *pixels, int w, int h, int channels) {
+  char msg[256] = "";
+  const bc_status s = bc_engine_classify_pixels(e, pixels, w, h, channels, msg, sizeof msg);
+  if (s != BC_OK) set_error(s, msg); else last_error[0] = 0;
+  return (int)s;
+}
+
+/* Forward pass on the already-filled input tensor (benchmarks time the engine alone). */
+EMSCRIPTEN_KEEPALIVE void bc_wasm_forward(bc_engine *e) { bc_engine_forward(e); }
+EMSCRIPTEN_KEEPALIVE int8_t *bc_wasm_input(bc_engine *e) { return bc_engine_input(e); }
+EMSCRIPTEN_KEEPALIVE const float *bc_wasm_probs(bc_engine *e) { return bc_engine_probs(e); }
+EMSCRIPTEN_KEEPALIVE const float *bc_wasm_logits(bc_engine *e) { return bc_engine_logits(e); }
+EMSCRIPTEN_KEEPALIVE const float *bc_wasm_embedding(bc_engine *e) { return bc_engine_embedding(e); }
+EMSCRIPTEN_KEEPALIVE const uint8_t *bc_wasm_rgb(bc_engine *e) { return bc_engine_rgb(e); }
+EMSCRIPTEN_KEEPALIVE int bc_wasm_cam(bc_engine *e, int k, float *out) { return (int)bc_engine_cam(e, k, out); }
+EMSCRIPTEN_KEEPALIVE int bc_wasm_num_classes(bc_engine *e) { return bc_engine_num_classes(e); }
+EMSCRIPTEN_KEEPALIVE const char *bc_wasm_class_name(bc_engine *e, int k) { return bc_engine_class_name(e, k); }
+EMSCRIPTEN_KEEPALIVE int bc_wasm_input_size(bc_engine *e) { return bc_engine_input_size(e); }
+EMSCRIPTEN_KEEPALIVE int bc_wasm_embedding_dim(bc_engine *e) { return bc_engine_embedding_dim(e); }
+EMSCRIPTEN_KEEPALIVE int bc_wasm_cam_height(bc_engine *e) { return bc_engine_cam_height(e); }
+EMSCRIPTEN_KEEPALIVE int bc_wasm_cam_width(bc_engine *e) { return bc_engine_cam_width(e); }
+EMSCRIPTEN_KEEPALIVE const char *bc_wasm_model_name(bc_engine *e) { return bc_engine_model(e)->name; }
+EMSCRIPTEN_KEEPALIVE const char *bc_wasm_isa(bc_engine *e) { return bc_engine_kernels_isa(e); }
+EMSCRIPTEN_KEEPALIVE int bc_wasm_num_ops(bc_engine *e) { return bc_engine_num_ops(e); }
+EMSCRIPTEN_KEEPALIVE void bc_wasm_run_op(bc_engine *e, int i) { bc_engine_run_op(e, i); }
+EMSCRIPTEN_KEEPALIVE double bc_wasm_op_macs(bc_engine *e, int i) { return (double)bc_engine_op_macs(e, i); }

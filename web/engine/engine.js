@@ -1,0 +1,102 @@
+// engine.js - a small ES-module wrapper over the wasm engine (bloodcell.js + bloodcell.wasm).
+//
+//   const engine = await loadEngine(modelBytes, { wasmBinary });   // wasmBinary optional in browsers
+//   const r = engine.classify(imageBytes);   // {ok:true, label, confidence, probs:{id:p}, logits, embedding}
+//                                            // or {ok:false, error:"truncated JPEG ..."}
+//   engine.cam(k) -> {width, height, data: Float32Array};  engine.rgb() -> Uint8Array S*S*3
+//
+// Results are copied out of the wasm heap, so they stay valid after the next call.
+import createBloodcellModule from './bloodcell.js';
+
+export async function loadEngine(modelBytes, opts = {}) {
+  const mod = await createBloodcellModule(opts.wasmBinary ? { wasmBinary: opts.wasmBinary } : {});
+  return new Engine(mod, new Uint8Array(modelBytes));
+}
+
+export class Engine {
+  constructor(mod, model) {
+    this.mod = mod;
+    const p = mod._malloc(model.length);
+    mod.HEAPU8.set(model, p);
+    this.e = mod._bc_wasm_load(p, model.length);
+    mod._free(p);
+    if (!this.e) throw new Error(mod.UTF8ToString(mod._bc_wasm_error()));
+    this.classes = [];
+    for (let k = 0; k < mod._bc_wasm_num_classes(this.e); k++) this.classes.push(mod.UTF8ToString(mod._bc_wasm_class_name(this.e, k)));
+    this.inputSize = mod._bc_wasm_input_size(this.e);
+    this.embeddingDim = mod._bc_wasm_embedding_dim(this.e);
+    this.camHeight = mod._bc_wasm_cam_height(this.e);
+    this.camWidth = mod._bc_wasm_cam_width(this.e);
+    this.modelName = mod.UTF8ToString(mod._bc_wasm_model_name(this.e));
+    this.isa = mod.UTF8ToString(mod._bc_wasm_isa(this.e));
+    this.camPtr = mod._malloc(4 * this.camHeight * this.camWidth);
+    this.bufPtr = 0;
+    this.bufLen = 0;
+  }
+
+  // Reuses one heap buffer for input bytes, grown only when an image is larger than any before.
+  _stage(bytes) {
+    if (bytes.length > this.bufLen) {
+      if (this.bufPtr) this.mod._free(this.bufPtr);
+      this.bufLen = Math.max(bytes.length, 1 << 16);
+      this.bufPtr = this.mod._malloc(this.bufLen);
+      if (!this.bufPtr) { this.bufLen = 0; return 0; }
+    }
+    this.mod.HEAPU8.set(bytes, this.bufPtr);
+    return this.bufPtr;
+  }
+
+  classify(bytes) {
+    bytes = new Uint8Array(bytes);
+    const p = this._stage(bytes);
+    if (!p) return { ok: false, error: 'out of memory' };
+    const status = this.mod._bc_wasm_classify(this.e, p, bytes.length);
+    return this._result(status);
+  }
+
+  classifyPixels(rgba, width, height) {
+    const p = this._stage(rgba);
+    if (!p) return { ok: false, error: 'out of memory' };
+    return this._result(this.mod._bc_wasm_classify_pixels(this.e, p, width, height, 4));
+  }
+
+  // Forward pass on an int8 input tensor (benchmarks: engine time without decoding).
+  forwardTensor(int8) {
+    if (int8) this.mod.HEAP8.set(int8, this.mod._bc_wasm_input(this.e));
+    this.mod._bc_wasm_forward(this.e);
+  }
+
+  _result(status) {
+    const mod = this.mod;
+    if (status !== 0) return { ok: false, error: mod.UTF8ToString(mod._bc_wasm_error()) };
+    const K = this.classes.length;
+    const probsArr = new Float32Array(mod.HEAPF32.buffer, mod._bc_wasm_probs(this.e), K).slice();
+    const logits = new Float32Array(mod.HEAPF32.buffer, mod._bc_wasm_logits(this.e), K).slice();
+    const embedding = new Float32Array(mod.HEAPF32.buffer, mod._bc_wasm_embedding(this.e), this.embeddingDim).slice();
+    let best = 0;
+    for (let k = 1; k < K; k++) if (probsArr[k] > probsArr[best]) best = k;
+    const probs = {};
+    this.classes.forEach((c, k) => { probs[c] = probsArr[k]; });
+    return { ok: true, label: this.classes[best], index: best, confidence: probsArr[best], probs, probsArray: probsArr, logits, embedding };
+  }
+
+  cam(k) {
+    this.mod._bc_wasm_cam(this.e, k, this.camPtr);
+    const data = new Float32Array(this.mod.HEAPF32.buffer, this.camPtr, this.camHeight * this.camWidth).slice();
+    return { width: this.camWidth, height: this.camHeight, data };
+  }
+
+  rgb() {
+    const S = this.inputSize;
+    return new Uint8Array(this.mod.HEAPU8.buffer, this.mod._bc_wasm_rgb(this.e), S * S * 3).slice();
+  }
+
+  heapBytes() { return this.mod.HEAPU8.buffer.byteLength; }
+
+  free() {
+    if (this.bufPtr) this.mod._free(this.bufPtr);
+    this.mod._free(this.camPtr);
+    this.mod._bc_wasm_free(this.e);
+    this.e = 0;
+  }
+}
