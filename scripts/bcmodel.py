@@ -277,3 +277,35 @@ class _Reader:
     def i8(self, n):
         a = np.frombuffer(self.take(n + (-n % 4)), np.int8)[:n].copy()
         return a
+
+
+def temperature_offset(data):
+    """Byte offset of the f32 temperature field in a model file's bytes (header layout of FORMAT.md)."""
+    o = 16
+    (n,) = struct.unpack_from("<I", data, o); o += 4 + n             # model name
+    (k,) = struct.unpack_from("<I", data, o); o += 4
+    for _ in range(k):                                               # class ids
+        (n,) = struct.unpack_from("<I", data, o); o += 4 + n
+    return o + 4 + 4 + 12 + 12                                       # input size, resize mode, mean, std
+
+
+def set_temperature(path, temperature, out_path=None):
+    """Rewrites the softmax temperature of the model file at path (into out_path if given, else in
+    place) and recomputes the header CRC-32; every other byte stays the same. Returns the new bytes."""
+    import os
+    t = float(f32(temperature))
+    if not (0.05 <= t <= 20):
+        raise ValueError("temperature %r outside 0.05..20" % temperature)
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    Graph.from_bytes(bytes(data))  # validates magic, size and CRC before anything is changed
+    struct.pack_into("<f", data, temperature_offset(data), t)
+    struct.pack_into("<I", data, 12, zlib.crc32(bytes(data[16:])) & 0xFFFFFFFF)
+    data = bytes(data)
+    if Graph.from_bytes(data).temperature != t:
+        raise AssertionError("temperature did not round-trip")
+    tmp = (out_path or path) + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, out_path or path)
+    return data
