@@ -120,7 +120,7 @@ test-wasm: $(W)/test_kernels_simd.cjs $(WEB_ENGINE) $(N)/bloodcell
 	node $(W)/test_kernels_simd.cjs 600
 	node --test tests/wasm/
 
-test-python:
+test-python: $(N)/test_engine
 	$(PY) tests/test_python.py
 
 test-browser: web-assets
