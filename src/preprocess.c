@@ -1,0 +1,755 @@
+/* preprocess.c - see preprocess.h. C99, no mutable globals.
+ *
+ * The resize is a re-implementation of Pillow 9.4's ImagingResample (src/libImaging/Resample.c) for
+ * Image.BILINEAR on 8-bit RGB: precompute_coeffs() with the triangle filter (support 1.0 scaled by the
+ * downscale factor), coefficients normalised to sum 1 and converted to fixed point with PRECISION_BITS = 22,
+ * a horizontal pass rounded to uint8 (clip8), then a vertical pass over those uint8 rows. The arithmetic
+ * (double expressions in the same order, int32 accumulators starting at 1 << 21) is kept identical so
+ * the result is bit-exact. Instead of Pillow's full intermediate image we keep a ring of horizontally
+ * resampled rows; integer sums do not depend on order, so the output is the same. */
+#include "preprocess.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STBI_NO_STDIO
+#include <stb/stb_image.h> /* declarations only; the implementation is in stb_image_impl.c */
+
+#define PRECISION_BITS (32 - 8 - 2)
+
+enum { FMT_NONE = 0, FMT_JPEG, FMT_PNG, FMT_BMP };
+
+typedef struct header {
+  int fmt;
+  int have_dims;
+  long long w, h;        /* from our own header parse, before stb */
+  int png_color_type;    /* IHDR colour type, -1 until read */
+  int ignore_alpha;      /* alpha stb returns that the reference drops: 32-bit BI_RGB BMP (PIL reads it as BGRX)
+                            and a tRNS colour key on a grey/RGB PNG (load_cell_image does .convert('RGB')) */
+} header;
+
+/* ------------------------------------------------------------------------------------------------ */
+/* messages */
+
+static void set_msg(char *msg, size_t len, const char *fmt, ...) {
+  va_list ap;
+  if (!msg || len == 0) return;
+  va_start(ap, fmt);
+  vsnprintf(msg, len, fmt, ap);
+  va_end(ap);
+}
+
+static const char *fmt_name(int fmt) {
+  switch (fmt) {
+    case FMT_JPEG: return "JPEG";
+    case FMT_PNG: return "PNG";
+    case FMT_BMP: return "BMP";
+  }
+  return "image";
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* small readers (callers check bounds first) */
+
+static unsigned be16(const uint8_t *b) { return ((unsigned)b[0] << 8) | b[1]; }
+static unsigned long be32(const uint8_t *b) {
+  return ((unsigned long)b[0] << 24) | ((unsigned long)b[1] << 16) | ((unsigned long)b[2] << 8) | b[3];
+}
+static unsigned le16(const uint8_t *b) { return ((unsigned)b[1] << 8) | b[0]; }
+static unsigned long le32(const uint8_t *b) {
+  return ((unsigned long)b[3] << 24) | ((unsigned long)b[2] << 16) | ((unsigned long)b[1] << 8) | b[0];
+}
+static long long le32s(const uint8_t *b) {
+  unsigned long u = le32(b);
+  return (u & 0x80000000UL) ? (long long)u - 4294967296LL : (long long)u;
+}
+
+static int detect_format(const uint8_t *b, size_t n) {
+  static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return FMT_JPEG;
+  if (n >= 4 && memcmp(b, png_sig, n < 8 ? n : 8) == 0) return FMT_PNG; /* short file: truncated PNG */
+  if (n >= 2 && b[0] == 'B' && b[1] == 'M') return FMT_BMP;
+  return FMT_NONE;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* structure walks: no allocation, every read bounds-checked */
+
+static int is_sof(unsigned m) { return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC; }
+
+/* Walks JPEG segments and entropy-coded data up to EOI. Sets dims from the first SOF. */
+static bc_status jpeg_walk(const uint8_t *b, size_t n, header *hd, char *msg, size_t ml) {
+  size_t pos = 2;
+  int seen_sof = 0, seen_sos = 0, adobe_transform = -1;
+  unsigned sof = 0, precision = 8, ncomp = 3;
+  for (;;) {
+    unsigned m;
+    size_t len;
+    if (pos >= n) goto truncated;
+    if (b[pos] != 0xFF) {
+      set_msg(msg, ml, "corrupt JPEG (expected a marker at byte %lu)", (unsigned long)pos);
+      return BC_ERR_CORRUPT;
+    }
+    while (pos < n && b[pos] == 0xFF) pos++; /* fill bytes */
+    if (pos >= n) goto truncated;
+    m = b[pos++];
+    if (m == 0xD9) { /* EOI */
+      if (!seen_sof || !seen_sos) {
+        set_msg(msg, ml, "corrupt JPEG (end-of-image marker before any image data)");
+        return BC_ERR_CORRUPT;
+      }
+      break;
+    }
+    if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) continue; /* stand-alone markers */
+    if (m < 0xC0 || m == 0xD8 || m == 0xFF) { /* 0x02..0xBF are reserved, SOI cannot repeat */
+      set_msg(msg, ml, "corrupt JPEG (unexpected marker 0xFF%02X at byte %lu)", m, (unsigned long)(pos - 2));
+      return BC_ERR_CORRUPT;
+    }
+    if (n - pos < 2) goto truncated;
+    len = be16(b + pos);
+    if (len < 2) {
+      set_msg(msg, ml, "corrupt JPEG (segment 0xFF%02X has length %lu)", m, (unsigned long)len);
+      return BC_ERR_CORRUPT;
+    }
+    if (is_sof(m) && !seen_sof && n - pos >= 8) {
+      if (len < 8) {
+        set_msg(msg, ml, "corrupt JPEG (frame header too short)");
+        return BC_ERR_CORRUPT;
+      }
+      precision = b[pos + 2];
+      ncomp = b[pos + 7];
+      hd->h = be16(b + pos + 3);
+      hd->w = be16(b + pos + 5);
+      hd->have_dims = 1;
+      sof = m;
+      seen_sof = 1;
+    }
+    if (n - pos < len) goto truncated;
+    if (m == 0xC4) { /* DHT: stb 2.27 does not bound the code count (a table of > 256 codes overflows it) */
+      size_t q = pos + 2, end = pos + len;
+      while (q < end) {
+        unsigned i, codes = 0;
+        if (end - q < 17 || (b[q] >> 4) > 1 || (b[q] & 15) > 3) goto bad_dht;
+        for (i = 1; i <= 16; i++) codes += b[q + i];
+        if (codes > 256 || end - q - 17 < codes) goto bad_dht;
+        q += 17 + codes;
+      }
+    }
+    /* Adobe APP14, read as stb reads it: "Adobe\0", version byte, flags0, flags1, colour transform */
+    if (m == 0xEE && len - 2 >= 12 && memcmp(b + pos + 2, "Adobe\0", 6) == 0) adobe_transform = b[pos + 2 + 11];
+    pos += len;
+    if (m == 0xDA) { /* SOS: skip entropy-coded data up to the next real marker */
+      if (!seen_sof) {
+        set_msg(msg, ml, "corrupt JPEG (scan before the frame header)");
+        return BC_ERR_CORRUPT;
+      }
+      seen_sos = 1;
+      for (;;) {
+        const uint8_t *q = (const uint8_t *)memchr(b + pos, 0xFF, n - pos);
+        size_t i;
+        unsigned c;
+        if (!q) goto truncated;
+        i = (size_t)(q - b);
+        if (n - i < 2) goto truncated;
+        c = b[i + 1];
+        if (c == 0x00 || (c >= 0xD0 && c <= 0xD7)) { pos = i + 2; continue; }
+        if (c == 0xFF) { pos = i + 1; continue; }
+        pos = i;
+        break;
+      }
+    }
+  }
+  /* complete file: variants stb 2.27 does not decode */
+  if (sof != 0xC0 && sof != 0xC1 && sof != 0xC2) {
+    const char *what = sof == 0xC3 || sof == 0xC7 || sof == 0xCB || sof == 0xCF ? "lossless"
+                       : sof >= 0xC9 ? "arithmetic-coded" : "hierarchical";
+    set_msg(msg, ml, "unsupported: %s JPEG (SOF%u)", what, sof - 0xC0);
+    return BC_ERR_UNSUPPORTED;
+  }
+  if (ncomp == 4 && adobe_transform != 0 && adobe_transform != 2) {
+    /* stb would treat the first three channels as YCbCr and drop the fourth: wrong colours, not an error */
+    set_msg(msg, ml, "unsupported: 4-channel JPEG without an Adobe CMYK/YCCK marker");
+    return BC_ERR_UNSUPPORTED;
+  }
+  if (precision != 8) {
+    set_msg(msg, ml, "unsupported: %u-bit JPEG (8-bit expected)", precision);
+    return BC_ERR_UNSUPPORTED;
+  }
+  return BC_OK;
+truncated:
+  set_msg(msg, ml, "truncated JPEG (no end-of-image marker)");
+  return BC_ERR_TRUNCATED;
+bad_dht:
+  set_msg(msg, ml, "corrupt JPEG (bad Huffman table)");
+  return BC_ERR_CORRUPT;
+}
+
+/* CRC-32 (PNG/zlib polynomial, reflected), 4 bits per step with a 16-entry constant table. */
+static unsigned long crc32_png(const uint8_t *p, size_t n) {
+  static const uint32_t t[16] = {0x00000000UL, 0x1DB71064UL, 0x3B6E20C8UL, 0x26D930ACUL, 0x76DC4190UL, 0x6B6B51F4UL,
+                                 0x4DB26158UL, 0x5005713CUL, 0xEDB88320UL, 0xF00F9344UL, 0xD6D6A3E8UL, 0xCB61B38CUL,
+                                 0x9B64C2B0UL, 0x86D3D2D4UL, 0xA00AE278UL, 0xBDBDF21CUL};
+  uint32_t c = 0xFFFFFFFFUL;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    c ^= p[i];
+    c = (c >> 4) ^ t[c & 15];
+    c = (c >> 4) ^ t[c & 15];
+  }
+  return (unsigned long)(c ^ 0xFFFFFFFFUL);
+}
+
+static int chunk_name_ok(const uint8_t *t) {
+  int i;
+  for (i = 0; i < 4; i++)
+    if (!((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z'))) return 0;
+  return 1;
+}
+
+/* Walks PNG chunks up to IEND (CRCs are not checked, as stb does not). Sets dims from IHDR. */
+static bc_status png_walk(const uint8_t *b, size_t n, header *hd, char *msg, size_t ml) {
+  size_t pos = 8;
+  int first = 1;
+  if (n < 8) {
+    set_msg(msg, ml, "truncated PNG (file ends inside the signature)");
+    return BC_ERR_TRUNCATED;
+  }
+  for (;;) {
+    unsigned long len;
+    const uint8_t *type;
+    if (n - pos < 8) {
+      set_msg(msg, ml, first ? "truncated PNG (file ends before the IHDR chunk)"
+                             : "truncated PNG (file ends before the IEND chunk)");
+      return BC_ERR_TRUNCATED;
+    }
+    len = be32(b + pos);
+    type = b + pos + 4;
+    if (!chunk_name_ok(type) || len > 0x7FFFFFFFUL) {
+      set_msg(msg, ml, "corrupt PNG (bad chunk header at byte %lu)", (unsigned long)pos);
+      return BC_ERR_CORRUPT;
+    }
+    if (first) {
+      if (memcmp(type, "IHDR", 4) != 0 || len != 13) {
+        set_msg(msg, ml, "corrupt PNG (first chunk is not a valid IHDR)");
+        return BC_ERR_CORRUPT;
+      }
+      if (n - pos >= 16) {
+        hd->w = (long long)be32(b + pos + 8);
+        hd->h = (long long)be32(b + pos + 12);
+        hd->have_dims = 1;
+      }
+      if (n - pos >= 18) hd->png_color_type = b[pos + 17];
+      first = 0;
+    }
+    if (n - pos - 8 < (size_t)len + 4) {
+      set_msg(msg, ml, "truncated PNG (the %.4s chunk is cut short)", (const char *)type);
+      return BC_ERR_TRUNCATED;
+    }
+    /* stb ignores CRCs (and zlib's Adler-32), so damaged pixel data would decode silently; PIL's zlib
+     * would catch it. A CRC check over every chunk catches it here. */
+    if ((crc32_png(b + pos + 4, (size_t)len + 4) ^ be32(b + pos + 8 + len)) != 0) {
+      set_msg(msg, ml, "corrupt PNG (CRC mismatch in the %.4s chunk)", (const char *)type);
+      return BC_ERR_CORRUPT;
+    }
+    if (memcmp(type, "IEND", 4) == 0) return BC_OK;
+    if (memcmp(type, "tRNS", 4) == 0 && (hd->png_color_type == 0 || hd->png_color_type == 2)) hd->ignore_alpha = 1;
+    pos += 12 + (size_t)len;
+  }
+}
+
+/* Reads the BMP header (dims). The pixel-array size check runs separately, once dims are within limits. */
+static bc_status bmp_header(const uint8_t *b, size_t n, header *hd, char *msg, size_t ml) {
+  unsigned long hsz;
+  if (n < 18) goto truncated;
+  hsz = le32(b + 14);
+  if (hsz != 12 && hsz != 40 && hsz != 56 && hsz != 108 && hsz != 124) { /* what stb 2.27 reads */
+    set_msg(msg, ml, "unsupported: BMP with a %lu-byte info header", hsz);
+    return BC_ERR_UNSUPPORTED;
+  }
+  if (hsz == 12) {
+    if (n < 26) goto truncated;
+    hd->w = le16(b + 18);
+    hd->h = le16(b + 20);
+  } else {
+    long long w, h;
+    if (n < 34) goto truncated;
+    w = le32s(b + 18);
+    h = le32s(b + 22);
+    if (w <= 0 || h == 0 || h == -2147483648LL) {
+      set_msg(msg, ml, "corrupt BMP (width %lld, height %lld)", w, h);
+      return BC_ERR_CORRUPT;
+    }
+    hd->w = w;
+    hd->h = h < 0 ? -h : h;
+    hd->ignore_alpha = le16(b + 28) == 32 && le32(b + 30) == 0;
+  }
+  hd->have_dims = 1;
+  return BC_OK;
+truncated:
+  set_msg(msg, ml, "truncated BMP (file ends inside the header)");
+  return BC_ERR_TRUNCATED;
+}
+
+/* Variants stb 2.27 cannot decode, named before stb is asked (its info call hides the reason). */
+static bc_status bmp_variant(const uint8_t *b, char *msg, size_t ml) {
+  unsigned long hsz = le32(b + 14), comp = 0;
+  unsigned planes, bpp;
+  if (hsz == 12) {
+    planes = le16(b + 22);
+    bpp = le16(b + 24);
+  } else {
+    planes = le16(b + 26);
+    bpp = le16(b + 28);
+    comp = le32(b + 30);
+  }
+  if (planes != 1) {
+    set_msg(msg, ml, "corrupt BMP (%u colour planes)", planes);
+    return BC_ERR_CORRUPT;
+  }
+  if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32) {
+    set_msg(msg, ml, "unsupported: %u-bit BMP", bpp);
+    return BC_ERR_UNSUPPORTED;
+  }
+  if (comp == 1 || comp == 2) {
+    set_msg(msg, ml, "unsupported: RLE-compressed BMP");
+    return BC_ERR_UNSUPPORTED;
+  }
+  if (comp != 0 && comp != 3) {
+    set_msg(msg, ml, "unsupported: BMP compression type %lu", comp);
+    return BC_ERR_UNSUPPORTED;
+  }
+  if (comp == 3 && bpp != 16 && bpp != 32) {
+    set_msg(msg, ml, "corrupt BMP (bit fields with %u bits per pixel)", bpp);
+    return BC_ERR_CORRUPT;
+  }
+  return BC_OK;
+}
+
+static bc_status bmp_check_size(const uint8_t *b, size_t n, const header *hd, char *msg, size_t ml) {
+  unsigned long hsz = le32(b + 14), offbits = le32(b + 10), comp = 0;
+  unsigned bpp;
+  unsigned long long stride, need;
+  if (hsz == 12) {
+    bpp = le16(b + 24);
+  } else {
+    bpp = le16(b + 28);
+    comp = le32(b + 30);
+  }
+  if (comp != 0 && comp != 3 && comp != 6) return BC_OK; /* RLE etc.: stb reports it */
+  if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32) return BC_OK;
+  stride = (((unsigned long long)hd->w * bpp + 31) / 32) * 4; /* w, h <= BC_MAX_IMAGE_DIM here */
+  need = (unsigned long long)offbits + stride * (unsigned long long)hd->h;
+  if ((unsigned long long)n < need) {
+    set_msg(msg, ml, "truncated BMP (pixel data needs %llu bytes, the file has %llu)", need,
+            (unsigned long long)n);
+    return BC_ERR_TRUNCATED;
+  }
+  return BC_OK;
+}
+
+static bc_status check_limits(long long w, long long h, char *msg, size_t ml) {
+  /* w, h come from 32-bit header fields: the unsigned 64-bit product cannot overflow */
+  if (w > 0 && h > 0 && (unsigned long long)w * (unsigned long long)h > BC_MAX_IMAGE_PIXELS) {
+    set_msg(msg, ml, "image is %lldx%lld pixels; the limit is %ld pixels", w, h, (long)BC_MAX_IMAGE_PIXELS);
+    return BC_ERR_TOO_LARGE;
+  }
+  if (w > BC_MAX_IMAGE_DIM || h > BC_MAX_IMAGE_DIM) {
+    set_msg(msg, ml, "image is %lldx%lld pixels; the limit is %d pixels per side", w, h, BC_MAX_IMAGE_DIM);
+    return BC_ERR_TOO_LARGE;
+  }
+  return BC_OK;
+}
+
+/* stb's short failure reasons -> our codes */
+static bc_status map_stb_failure(int fmt, char *msg, size_t ml) {
+  const char *r = stbi_failure_reason();
+  static const char *const unsupported[] = {"only 8-bit", "no header height", "BMP RLE", "BMP JPEG/PNG",
+                                            "unknown BMP", "bad bits_per_channel", "1/2/4/8/16-bit only",
+                                            "unsupported"};
+  size_t i;
+  if (!r) r = "unknown error";
+  if (strcmp(r, "outofmem") == 0) {
+    set_msg(msg, ml, "out of memory while decoding the %s", fmt_name(fmt));
+    return BC_ERR_NOMEM;
+  }
+  if (strcmp(r, "too large") == 0) {
+    set_msg(msg, ml, "%s is too large to decode (stb_image: too large)", fmt_name(fmt));
+    return BC_ERR_TOO_LARGE;
+  }
+  for (i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
+    if (strcmp(r, unsupported[i]) == 0) {
+      set_msg(msg, ml, "unsupported: %s variant (stb_image: %s)", fmt_name(fmt), r);
+      return BC_ERR_UNSUPPORTED;
+    }
+  if (strcmp(r, "unknown image type") == 0) { /* stbi_info tried every format and kept no reason */
+    set_msg(msg, ml, "corrupt %s (header not accepted by stb_image)", fmt_name(fmt));
+    return BC_ERR_CORRUPT;
+  }
+  if (strcmp(r, "outofdata") == 0 || strcmp(r, "not enough pixels") == 0) {
+    set_msg(msg, ml, "truncated %s (compressed data ends early; stb_image: %s)", fmt_name(fmt), r);
+    return BC_ERR_TRUNCATED;
+  }
+  set_msg(msg, ml, "corrupt %s (stb_image: %s)", fmt_name(fmt), r);
+  return BC_ERR_CORRUPT;
+}
+
+/* All checks that need no pixel allocation. On BC_OK, *w, *h, *ch are stb's view of the file. */
+static bc_status validate(const uint8_t *b, size_t n, header *hd, int *w, int *h, int *ch, char *msg, size_t ml) {
+  bc_status s = BC_OK;
+  int sw = 0, sh = 0, sc = 0;
+  memset(hd, 0, sizeof *hd);
+  hd->png_color_type = -1;
+  if (n == 0) {
+    set_msg(msg, ml, "empty file");
+    return BC_ERR_EMPTY;
+  }
+  if (!b) {
+    set_msg(msg, ml, "no input buffer");
+    return BC_ERR_ARGUMENT;
+  }
+  hd->fmt = detect_format(b, n);
+  switch (hd->fmt) {
+    case FMT_JPEG: s = jpeg_walk(b, n, hd, msg, ml); break;
+    case FMT_PNG: s = png_walk(b, n, hd, msg, ml); break;
+    case FMT_BMP: s = bmp_header(b, n, hd, msg, ml); break;
+    default:
+      set_msg(msg, ml, "not an image (JPEG, PNG or BMP expected)");
+      return BC_ERR_NOT_IMAGE;
+  }
+  if (hd->have_dims) {
+    /* the limit wins over any structural problem, so bombs are always reported as such */
+    bc_status t = check_limits(hd->w, hd->h, msg, ml);
+    if (t != BC_OK) return t;
+  }
+  if (s != BC_OK) return s;
+  if (hd->have_dims && (hd->w == 0 || hd->h == 0)) {
+    if (hd->fmt == FMT_JPEG && hd->h == 0 && hd->w != 0) {
+      set_msg(msg, ml, "unsupported: JPEG with its height in a DNL marker");
+      return BC_ERR_UNSUPPORTED;
+    }
+    set_msg(msg, ml, "corrupt %s (image is %lldx%lld pixels)", fmt_name(hd->fmt), hd->w, hd->h);
+    return BC_ERR_CORRUPT;
+  }
+  if (hd->fmt == FMT_BMP) {
+    if ((s = bmp_variant(b, msg, ml)) != BC_OK) return s;
+    if ((s = bmp_check_size(b, n, hd, msg, ml)) != BC_OK) return s;
+  }
+  if (n > (size_t)INT_MAX) {
+    set_msg(msg, ml, "file is %llu bytes; the limit is %d bytes", (unsigned long long)n, INT_MAX);
+    return BC_ERR_TOO_LARGE;
+  }
+  if (!stbi_info_from_memory(b, (int)n, &sw, &sh, &sc)) return map_stb_failure(hd->fmt, msg, ml);
+  if ((s = check_limits(sw, sh, msg, ml)) != BC_OK) return s;
+  if (sw <= 0 || sh <= 0 || sc < 1 || sc > 4) {
+    set_msg(msg, ml, "corrupt %s (header gives %dx%d pixels, %d channels)", fmt_name(hd->fmt), sw, sh, sc);
+    return BC_ERR_CORRUPT;
+  }
+  if (hd->have_dims && (sw != hd->w || sh != hd->h)) {
+    set_msg(msg, ml, "corrupt %s (inconsistent dimensions)", fmt_name(hd->fmt));
+    return BC_ERR_CORRUPT;
+  }
+  if (hd->ignore_alpha && sc == 4) sc = 3;
+  *w = sw;
+  *h = sh;
+  *ch = sc;
+  return BC_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* preprocessor */
+
+static double bilinear_filter(double x) {
+  if (x < 0.0) x = -x;
+  if (x < 1.0) return 1.0 - x;
+  return 0.0;
+}
+
+static int taps_for(int in_size, int out_size) {
+  double filterscale = (double)(float)in_size / out_size;
+  if (filterscale < 1.0) filterscale = 1.0;
+  return (int)ceil(filterscale) * 2 + 1;
+}
+
+void bc_preprocessor_free(bc_preprocessor *p) {
+  if (!p) return;
+  free(p->coef);
+  free(p->bounds);
+  free(p->wtmp);
+  free(p->ring);
+  free((void *)p->rows);
+  free(p->rowbuf);
+  p->coef = NULL;
+  p->bounds = NULL;
+  p->wtmp = NULL;
+  p->ring = NULL;
+  p->rows = NULL;
+  p->rowbuf = NULL;
+  p->kmax = 0;
+}
+
+static int finite_f(float v) { return v == v && v - v == 0.0f; }
+
+bc_status bc_preprocessor_init(bc_preprocessor *p, const bc_preprocess_config *cfg) {
+  int c, v, S, k;
+  if (!p) return BC_ERR_ARGUMENT;
+  memset(p, 0, sizeof *p);
+  if (!cfg || cfg->size < 1 || cfg->size > BC_MAX_INPUT_SIZE) return BC_ERR_ARGUMENT;
+  if (!finite_f(cfg->input_scale) || !(cfg->input_scale > 0.0f)) return BC_ERR_ARGUMENT;
+  if (cfg->input_zero_point < -128 || cfg->input_zero_point > 127) return BC_ERR_ARGUMENT;
+  for (c = 0; c < 3; c++)
+    if (!finite_f(cfg->mean[c]) || !finite_f(cfg->std[c]) || !(cfg->std[c] > 0.0f)) return BC_ERR_ARGUMENT;
+  p->cfg = *cfg;
+  S = cfg->size;
+
+  for (c = 0; c < 3; c++) {
+    for (v = 0; v < 256; v++) {
+      double x = ((double)v / 255.0 - (double)cfg->mean[c]) / (double)cfg->std[c];
+      double q = nearbyint(x / (double)cfg->input_scale) + (double)cfg->input_zero_point;
+      if (!(q >= -128.0)) q = -128.0; /* also catches NaN */
+      if (q > 127.0) q = 127.0;
+      p->lut[c][v] = (int8_t)q;
+    }
+  }
+
+  k = taps_for(BC_MAX_IMAGE_DIM, S); /* the widest filter any accepted crop can need */
+  if (k < 3) k = 3;
+  p->kmax = k;
+  p->coef = (int32_t *)malloc((size_t)S * (size_t)k * sizeof(int32_t));
+  p->bounds = (int *)malloc((size_t)S * 2 * sizeof(int));
+  p->wtmp = (double *)malloc((size_t)k * sizeof(double));
+  p->ring = (uint8_t *)malloc(((size_t)k + 1) * (size_t)S * 3); /* k rows + one output row */
+  p->rows = (const uint8_t **)malloc((size_t)k * sizeof(const uint8_t *));
+  p->rowbuf = (uint8_t *)malloc((size_t)BC_MAX_IMAGE_DIM * 3);
+  if (!p->coef || !p->bounds || !p->wtmp || !p->ring || !p->rows || !p->rowbuf) {
+    bc_preprocessor_free(p);
+    return BC_ERR_NOMEM;
+  }
+  return BC_OK;
+}
+
+/* Pillow precompute_coeffs() + normalize_coeffs_8bpc() for box (0, m), inSize m, outSize S. */
+static int compute_coeffs(const bc_preprocessor *p, int m) {
+  const int S = p->cfg.size;
+  float in0 = 0.0f, in1 = (float)m;
+  double support, scale, filterscale, center, ww, ss;
+  int xx, x, ksize, xmin, xmax;
+
+  filterscale = scale = (double)(in1 - in0) / S;
+  if (filterscale < 1.0) filterscale = 1.0;
+  support = 1.0 * filterscale; /* bilinear support 1.0 */
+  ksize = (int)ceil(support) * 2 + 1;
+  if (ksize > p->kmax) return 0;
+
+  for (xx = 0; xx < S; xx++) {
+    int32_t *k = p->coef + (size_t)xx * (size_t)ksize;
+    double *w = p->wtmp;
+    center = in0 + (xx + 0.5) * scale;
+    ww = 0.0;
+    ss = 1.0 / filterscale;
+    xmin = (int)(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    xmax = (int)(center + support + 0.5);
+    if (xmax > m) xmax = m;
+    xmax -= xmin;
+    if (xmax > ksize) xmax = ksize; /* cannot happen; keeps every index provably in range */
+    if (xmax < 0) xmax = 0;
+    for (x = 0; x < xmax; x++) {
+      double wt = bilinear_filter((x + xmin - center + 0.5) * ss);
+      w[x] = wt;
+      ww += wt;
+    }
+    for (x = 0; x < xmax; x++)
+      if (ww != 0.0) w[x] /= ww;
+    for (x = 0; x < xmax; x++)
+      k[x] = w[x] < 0 ? (int32_t)(-0.5 + w[x] * (1 << PRECISION_BITS)) : (int32_t)(0.5 + w[x] * (1 << PRECISION_BITS));
+    for (; x < ksize; x++) k[x] = 0;
+    p->bounds[xx * 2 + 0] = xmin;
+    p->bounds[xx * 2 + 1] = xmax;
+  }
+  return ksize;
+}
+
+static uint8_t clip8(int32_t v) {
+  if (v < 0) return 0;
+  v >>= PRECISION_BITS;
+  return (uint8_t)(v > 255 ? 255 : v);
+}
+
+typedef struct source {
+  const uint8_t *px;
+  int w, ch, x0, y0, m, ignore_alpha;
+} source;
+
+/* Crop row r as m RGB pixels. Alpha is composited over white exactly like PIL's alpha_composite / paste
+ * with mask onto white: round((c*a + 255*(255-a)) / 255). */
+static const uint8_t *crop_row(const source *s, int r, uint8_t *buf) {
+  const uint8_t *in = s->px + ((size_t)(s->y0 + r) * (size_t)s->w + (size_t)s->x0) * (size_t)s->ch;
+  int i, m = s->m;
+  uint8_t *o = buf;
+  switch (s->ch) {
+    case 3: return in;
+    case 4:
+      for (i = 0; i < m; i++, in += 4, o += 3) {
+        unsigned a = s->ignore_alpha ? 255u : in[3];
+        if (a == 255u) {
+          o[0] = in[0]; o[1] = in[1]; o[2] = in[2];
+        } else {
+          unsigned bg = 255u * (255u - a) + 127u;
+          o[0] = (uint8_t)((in[0] * a + bg) / 255u);
+          o[1] = (uint8_t)((in[1] * a + bg) / 255u);
+          o[2] = (uint8_t)((in[2] * a + bg) / 255u);
+        }
+      }
+      return buf;
+    case 2:
+      for (i = 0; i < m; i++, in += 2, o += 3) {
+        unsigned a = in[1];
+        uint8_t g = (uint8_t)((in[0] * a + 255u * (255u - a) + 127u) / 255u);
+        o[0] = o[1] = o[2] = g;
+      }
+      return buf;
+    default:
+      for (i = 0; i < m; i++, in += 1, o += 3) o[0] = o[1] = o[2] = in[0];
+      return buf;
+  }
+}
+
+static void hpass(const uint8_t *src, uint8_t *dst, const int32_t *coef, const int *bounds, int ksize, int S) {
+  int xx, x;
+  for (xx = 0; xx < S; xx++) {
+    const int32_t *k = coef + (size_t)xx * (size_t)ksize;
+    const uint8_t *s = src + (size_t)bounds[xx * 2] * 3;
+    int xmax = bounds[xx * 2 + 1];
+    int32_t s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+    for (x = 0; x < xmax; x++, s += 3) {
+      s0 += s[0] * k[x];
+      s1 += s[1] * k[x];
+      s2 += s[2] * k[x];
+    }
+    dst[xx * 3 + 0] = clip8(s0);
+    dst[xx * 3 + 1] = clip8(s1);
+    dst[xx * 3 + 2] = clip8(s2);
+  }
+}
+
+static bc_status run_pipeline(const bc_preprocessor *p, const source *s, uint8_t *rgb_out, int8_t *tensor_out,
+                              char *msg, size_t ml) {
+  const int S = p->cfg.size, kmax = p->kmax, rowlen = S * 3;
+  uint8_t *out_row = p->ring + (size_t)kmax * (size_t)rowlen;
+  int ksize, yy, y, i, next_row;
+
+  ksize = compute_coeffs(p, s->m);
+  if (ksize == 0) {
+    set_msg(msg, ml, "internal error: filter wider than the scratch space");
+    return BC_ERR_ARGUMENT;
+  }
+  next_row = p->bounds[0];
+  for (yy = 0; yy < S; yy++) {
+    const int32_t *k = p->coef + (size_t)yy * (size_t)ksize;
+    int ymin = p->bounds[yy * 2], ymax = p->bounds[yy * 2 + 1];
+    if (next_row < ymin) next_row = ymin;
+    for (; next_row < ymin + ymax; next_row++)
+      hpass(crop_row(s, next_row, p->rowbuf), p->ring + (size_t)(next_row % kmax) * (size_t)rowlen, p->coef,
+            p->bounds, ksize, S);
+    for (y = 0; y < ymax; y++) p->rows[y] = p->ring + (size_t)((ymin + y) % kmax) * (size_t)rowlen;
+    for (i = 0; i < rowlen; i++) {
+      int32_t ss = 1 << (PRECISION_BITS - 1);
+      for (y = 0; y < ymax; y++) ss += p->rows[y][i] * k[y];
+      out_row[i] = clip8(ss);
+    }
+    if (rgb_out) memcpy(rgb_out + (size_t)yy * (size_t)rowlen, out_row, (size_t)rowlen);
+    if (tensor_out) {
+      int8_t *t = tensor_out + (size_t)yy * (size_t)rowlen;
+      for (i = 0; i < rowlen; i += 3) {
+        t[i + 0] = p->lut[0][out_row[i + 0]];
+        t[i + 1] = p->lut[1][out_row[i + 1]];
+        t[i + 2] = p->lut[2][out_row[i + 2]];
+      }
+    }
+  }
+  if (msg && ml) msg[0] = '\0';
+  return BC_OK;
+}
+
+static bc_status check_preprocessor(const bc_preprocessor *p, char *msg, size_t ml) {
+  if (!p || !p->coef || !p->ring || !p->rowbuf || !p->bounds || !p->rows || !p->wtmp || p->cfg.size < 1) {
+    set_msg(msg, ml, "preprocessor not initialised");
+    return BC_ERR_ARGUMENT;
+  }
+  return BC_OK;
+}
+
+static bc_status preprocess_source(const bc_preprocessor *p, const uint8_t *px, int w, int h, int ch,
+                                   int ignore_alpha, uint8_t *rgb_out, int8_t *tensor_out, char *msg, size_t ml) {
+  source s;
+  s.px = px;
+  s.w = w;
+  s.ch = ch;
+  s.m = w < h ? w : h;
+  s.x0 = (w - s.m) / 2;
+  s.y0 = (h - s.m) / 2;
+  s.ignore_alpha = ignore_alpha;
+  return run_pipeline(p, &s, rgb_out, tensor_out, msg, ml);
+}
+
+bc_status bc_preprocess_pixels(const bc_preprocessor *p, const uint8_t *pixels, int w, int h, int channels,
+                               uint8_t *rgb_out, int8_t *tensor_out, char *msg, size_t msg_len) {
+  bc_status s = check_preprocessor(p, msg, msg_len);
+  if (s != BC_OK) return s;
+  if (!pixels) {
+    set_msg(msg, msg_len, "no pixel buffer");
+    return BC_ERR_ARGUMENT;
+  }
+  if (w < 1 || h < 1 || channels < 1 || channels > 4) {
+    set_msg(msg, msg_len, "bad pixel buffer shape %dx%d with %d channels", w, h, channels);
+    return BC_ERR_ARGUMENT;
+  }
+  if ((w < h ? w : h) > BC_MAX_IMAGE_DIM || (unsigned long long)w * (unsigned long long)h * 4ULL > (size_t)-1) {
+    set_msg(msg, msg_len, "image is %dx%d pixels; the limit is %d pixels on the shorter side", w, h,
+            BC_MAX_IMAGE_DIM);
+    return BC_ERR_TOO_LARGE;
+  }
+  return preprocess_source(p, pixels, w, h, channels, 0, rgb_out, tensor_out, msg, msg_len);
+}
+
+bc_status bc_image_info(const uint8_t *bytes, size_t n, int *w, int *h, int *channels, char *msg, size_t msg_len) {
+  header hd;
+  int sw = 0, sh = 0, sc = 0;
+  bc_status s = validate(bytes, n, &hd, &sw, &sh, &sc, msg, msg_len);
+  if (s != BC_OK && hd.have_dims) { /* report what the header says, e.g. for a too-large image */
+    sw = hd.w > INT_MAX ? INT_MAX : (int)hd.w;
+    sh = hd.h > INT_MAX ? INT_MAX : (int)hd.h;
+  }
+  if (w) *w = sw;
+  if (h) *h = sh;
+  if (channels) *channels = sc;
+  if (s == BC_OK && msg && msg_len) msg[0] = '\0';
+  return s;
+}
+
+bc_status bc_preprocess(const bc_preprocessor *p, const uint8_t *bytes, size_t n, uint8_t *rgb_out,
+                        int8_t *tensor_out, char *msg, size_t msg_len) {
+  header hd;
+  int w = 0, h = 0, ch = 0, dw = 0, dh = 0, dc = 0;
+  uint8_t *px;
+  bc_status s = check_preprocessor(p, msg, msg_len);
+  if (s != BC_OK) return s;
+  s = validate(bytes, n, &hd, &w, &h, &ch, msg, msg_len);
+  if (s != BC_OK) return s;
+  /* Always 4 channels: stb's PNG loader reports the file's channel count, not what it returns, when a
+   * tRNS chunk adds alpha, so an explicit request is the only layout that is certain. */
+  px = stbi_load_from_memory(bytes, (int)n, &dw, &dh, &dc, 4);
+  if (!px) return map_stb_failure(hd.fmt, msg, msg_len);
+  if (dw != w || dh != h) {
+    stbi_image_free(px);
+    set_msg(msg, msg_len, "corrupt %s (decoded size differs from the header)", fmt_name(hd.fmt));
+    return BC_ERR_CORRUPT;
+  }
+  s = preprocess_source(p, px, w, h, 4, hd.ignore_alpha, rgb_out, tensor_out, msg, msg_len);
+  stbi_image_free(px);
+  return s;
+}

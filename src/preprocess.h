@@ -1,0 +1,82 @@
+/* preprocess.h - image bytes -> the model's S x S x 3 int8 input, matching the PIL training pipeline.
+ *
+ *   bc_preprocessor p;  bc_preprocess_config c = { 128, {m0,m1,m2}, {s0,s1,s2}, scale, zp };
+ *   bc_preprocessor_init(&p, &c);                   once; builds the LUT and fixed scratch (~0.3 MB for any S)
+ *   bc_preprocess(&p, bytes, n, rgb, tensor, msg, sizeof msg);   per image; BC_OK or an error + message
+ *   bc_preprocess_pixels(&p, rgba, w, h, 4, rgb, tensor, msg, sizeof msg);  already-decoded RGBA8/RGB8
+ *   bc_image_info(bytes, n, &w, &h, &ch, msg, sizeof msg);     every check of bc_preprocess, no decode
+ *   bc_preprocessor_free(&p);
+ *
+ * Pipeline (== scripts/pbc_data.py:load_cell_image): decode; RGBA, grey+alpha and palette-with-tRNS images
+ * composited over white as round((c*a + 255*(255-a))/255); a tRNS colour key on grey/RGB PNGs and the 4th
+ * byte of 32-bit BI_RGB BMPs ignored (as PIL's .convert('RGB') does); centre crop m = min(W,H),
+ * x0 = (W-m)/2, y0 = (H-m)/2; Pillow 9.4's .resize((S,S), Image.BILINEAR) reproduced bit-exactly; then per
+ * channel q = clamp(rint((u/255 - mean[c]) / std[c] / input_scale) + input_zero_point, -128, 127), computed
+ * in double, rounded half to even, held in a 3x256 LUT.
+ * Decoding is stb_image 2.27 (JPEG incl. progressive and Adobe CMYK, PNG 1-16 bit, BMP). Its JPEG
+ * decoder is not libjpeg (PIL's): after resizing ~1% of uint8 values differ by 1 (PBC images, measured).
+ * 16-bit PNGs keep the high byte (PIL's convert clips 16-bit grey to white; the reference differs there).
+ *
+ * Safety: the format comes from magic bytes, the size from the header (over BC_MAX_IMAGE_DIM per side or
+ * BC_MAX_IMAGE_PIXELS in all -> BC_ERR_TOO_LARGE before anything is allocated), and the file structure is
+ * walked first (JPEG segments and Huffman tables up to EOI, PNG chunks and their CRCs up to IEND, BMP pixel
+ * array size), so truncated or damaged files are rejected instead of decoding to stb's grey/black fill.
+ * Memory per call: the decoded image (4 bytes/pixel) and stb's transient buffers, peak measured at 4 (BMP),
+ * 5.5 (JPEG) and 7.2 (RGB PNG) bytes/pixel, i.e. up to ~290 MB at the pixel limit; all freed before returning. The scratch in a bc_preprocessor is reused by every call, so use one
+ * preprocessor per thread. msg (may be NULL / msg_len 0) receives one line of English, "" on success. */
+#ifndef BC_PREPROCESS_H
+#define BC_PREPROCESS_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "bc_status.h"
+
+#define BC_MAX_IMAGE_DIM    16384        /* per side */
+#define BC_MAX_IMAGE_PIXELS 40000000     /* width*height, checked from the header before decoding */
+#define BC_MAX_INPUT_SIZE   1024         /* largest accepted S */
+
+typedef struct bc_preprocess_config {
+  int size;                /* S: model input is S x S x 3; 1..BC_MAX_INPUT_SIZE */
+  float mean[3], std[3];   /* normalisation on the 0..1 scale; std > 0 */
+  float input_scale;       /* quantization of the normalised tensor; > 0 */
+  int input_zero_point;    /* -128..127 */
+} bc_preprocess_config;
+
+typedef struct bc_preprocessor {   /* built once; holds the LUT and scratch sized for S */
+  bc_preprocess_config cfg;
+  int8_t lut[3][256];
+  /* private scratch, allocated in bc_preprocessor_init and freed in bc_preprocessor_free */
+  int kmax;                /* most filter taps one output pixel can need (any crop size <= BC_MAX_IMAGE_DIM) */
+  int32_t *coef;           /* S * kmax fixed-point weights */
+  int *bounds;             /* S * 2: first source index, tap count */
+  double *wtmp;            /* kmax */
+  uint8_t *ring;           /* kmax rows of S*3: horizontally resampled rows */
+  const uint8_t **rows;    /* kmax row pointers for the vertical pass */
+  uint8_t *rowbuf;         /* BC_MAX_IMAGE_DIM*3: one crop row converted to RGB */
+} bc_preprocessor;
+
+/* BC_OK, or BC_ERR_ARGUMENT (bad config, message says which field) / BC_ERR_NOMEM. On failure *p is left
+ * safe to pass to bc_preprocessor_free. */
+bc_status bc_preprocessor_init(bc_preprocessor *p, const bc_preprocess_config *cfg);
+void bc_preprocessor_free(bc_preprocessor *p);   /* idempotent; NULL is ignored */
+
+/* Image info from the header only (no pixel allocation): *w, *h and *channels (1 grey, 2 grey+alpha,
+ * 3 RGB, 4 RGBA, as stb reports the file) are set whenever the header could be read, also when the result is
+ * BC_ERR_TOO_LARGE. Runs every check bc_preprocess runs before decoding (magic, limits, truncation, stb header
+ * parse), so a browser that decodes with its own codecs can call this first. Outputs may be NULL. */
+bc_status bc_image_info(const uint8_t *bytes, size_t n, int *w, int *h, int *channels, char *msg, size_t msg_len);
+
+/* bytes -> decode -> RGB -> centre crop -> resize: rgb_out gets S*S*3 uint8 (what the model sees, for display);
+   tensor_out gets S*S*3 int8 NHWC (model input). Either output may be NULL. Outputs are written only on BC_OK.
+   Errors: BC_ERR_EMPTY, BC_ERR_NOT_IMAGE, BC_ERR_TOO_LARGE, BC_ERR_TRUNCATED, BC_ERR_CORRUPT,
+   BC_ERR_UNSUPPORTED, BC_ERR_NOMEM, BC_ERR_ARGUMENT. */
+bc_status bc_preprocess(const bc_preprocessor *p, const uint8_t *bytes, size_t n,
+                        uint8_t *rgb_out, int8_t *tensor_out, char *msg, size_t msg_len);
+
+/* Same from an already decoded buffer: channels 4 = RGBA8 (composited over white), 3 = RGB8, also 2 = grey+alpha,
+   1 = grey; rows are w*channels bytes, top row first. Any w, h >= 1 with min(w,h) <= BC_MAX_IMAGE_DIM
+   (e.g. 20000x1 -> a 1x1 crop, upscaled). */
+bc_status bc_preprocess_pixels(const bc_preprocessor *p, const uint8_t *pixels, int w, int h, int channels,
+                               uint8_t *rgb_out, int8_t *tensor_out, char *msg, size_t msg_len);
+
+#endif
