@@ -27,7 +27,7 @@ N := build/native
 W := build/wasm
 WEB_ENGINE := web/engine/bloodcell.js web/engine/bloodcell.wasm
 
-.PHONY: all native wasm serve test test-native test-sanitize test-wasm test-python test-browser bench deps clean
+.PHONY: all native wasm web-data web-assets measure-web serve test test-native test-sanitize test-wasm test-python test-browser bench deps clean
 
 all: native wasm
 
@@ -96,7 +96,13 @@ $(WEB_MODEL): $(wildcard $(MODEL)) $(TEST_MODEL)
 	@mkdir -p web/models
 	@if [ -f $(MODEL) ]; then cp $(MODEL) $@; else echo "note: $(MODEL) not trained yet; the page uses the random-weights test model"; cp $(TEST_MODEL) $@; fi
 
-web-assets: wasm $(WEB_MODEL)
+# The reference-cell map and model card (models/ when built, else stand-ins from build/eval-smoke/),
+# then the service worker that precaches all of web/ with content-hash revisions.
+web-data:
+	@bash scripts/copy_web_data.sh
+
+web-assets: wasm $(WEB_MODEL) web-data
+	node scripts/build_sw.mjs
 
 serve: deps native web-assets
 	node scripts/serve.mjs --root web --port $(PORT)
@@ -129,5 +135,9 @@ test-browser: web-assets
 bench: $(N)/bloodcell $(WEB_ENGINE)
 	bash scripts/bench.sh
 
+measure-web: web-assets
+	node scripts/measure_web.mjs
+
 clean:
-	rm -rf build $(WEB_ENGINE) web/models/bloodcell.bin
+	rm -rf build $(WEB_ENGINE) web/models/bloodcell.bin web/sw.js
+	rm -f $(addprefix web/models/,reference-map.json reference-embeddings.bin reference-thumbs.webp model-card.json MODEL_CARD.md)

@@ -1,77 +1,442 @@
-// app.js - the page: files in, worker results out. All classification runs in worker.js.
+// app.js - the page: inputs, the worker that classifies, the review state, views, offline updates.
+// All classification runs in worker.js; nothing is sent anywhere.
+import { t, setLang, pickLanguage, getLang, onLangChange, className, errorText, num } from './i18n.js';
+import { state, el } from './state.js';
+import { Store } from './store.js';
+import * as review from './views/review.js';
+import { initMap, drawMain } from './views/map.js';
+import { initCell, renderCell, renderVerdict, clearCell, refreshCell, currentCellId } from './views/cell.js';
+import { renderAbout } from './views/about.js';
+import { toCSV, toJSON, download } from './export.js';
+
 const $ = (id) => document.getElementById(id);
+const MODEL_URL = new URL('./models/bloodcell.bin', import.meta.url).href;
+const MAP_URL = new URL('./models/reference-map.json', import.meta.url).href;
+const CARD_URL = new URL('./models/model-card.json', import.meta.url).href;
+const MAP_BASE = new URL('./models/', import.meta.url).href;
+const MAX_MB = 50;
+const IMAGE_EXT = /\.(jpe?g|png|bmp|gif|webp|tiff?)$/i;
+
+setLang(pickLanguage());
+$('lang').value = getLang();
+
+// ---- worker ------------------------------------------------------------------------------------
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-let info = null;
-let nextId = 0;
+let nextReq = 0;
 const pending = new Map();
+let readyResolve;
+const ready = new Promise((r) => { readyResolve = r; });
 
 worker.onmessage = (ev) => {
   const m = ev.data;
   if (m.type === 'ready') {
-    info = m.info;
-    $('status').textContent = `Ready: model ${info.modelName}, ${info.classes.length} classes, ${info.isa} kernels.`;
+    state.info = m.info;
+    performance.mark('bloodcell-ready');
     document.body.dataset.ready = '1';
+    readyResolve(true);
   } else if (m.type === 'error') {
-    $('status').textContent = m.error;
+    state.modelError = m.error;
     document.body.dataset.ready = 'error';
+    setStatus(t('status.modelError', { error: m.error }), true);
+    readyResolve(false);
+  } else if (m.type === 'map') {
+    state.mapOk = m.ok;
+    if (!m.ok) { state.mapError = m.error; setStatus(t('status.mapError', { error: m.error })); }
+    document.body.dataset.map = m.ok ? '1' : 'error';
   } else if (m.type === 'result') {
     const done = pending.get(m.id);
     pending.delete(m.id);
     if (done) done(m.result);
   }
 };
-worker.postMessage({ type: 'init', modelUrl: new URL('./models/bloodcell.bin', import.meta.url).href });
+worker.onerror = (e) => {
+  document.body.dataset.ready = 'error';
+  setStatus(t('status.modelError', { error: e.message || 'worker failed' }), true);
+  readyResolve(false);
+};
+worker.postMessage({ type: 'init', modelUrl: MODEL_URL, mapUrl: MAP_URL });
 
-function classify(file) {
-  return file.arrayBuffer().then((buf) => new Promise((resolve) => {
-    const id = nextId++;
+function classifyBytes(buf, cam) {
+  return new Promise((resolve) => {
+    const id = nextReq++;
     pending.set(id, resolve);
-    worker.postMessage({ type: 'classify', id, name: file.name, bytes: buf }, [buf]);
-  }));
+    worker.postMessage({ type: 'classify', id, bytes: buf, cam }, [buf]);
+  });
 }
 
-function el(tag, props = {}, ...kids) {
-  const e = document.createElement(tag);
-  Object.assign(e, props);
-  for (const k of kids) e.append(k);
-  return e;
+// ---- status ------------------------------------------------------------------------------------
+let statusKey = null;   // re-translated on a language switch
+function setStatus(text, isError = false, key = null) {
+  const s = $('status');
+  s.textContent = text;
+  s.classList.toggle('error', isError);
+  statusKey = key;
 }
+function setStatusKey(key, vars, isError = false) { setStatus(t(key, vars), isError, { key, vars, isError }); }
 
-function render(file, r) {
-  const li = el('li', { className: 'cell' });
-  li.dataset.file = file.name;
-  const img = el('img', { alt: '' });
-  if (r.ok) img.src = URL.createObjectURL(file);
-  img.onload = () => URL.revokeObjectURL(img.src);
-  const body = el('div', {}, el('div', { className: 'name', textContent: file.name }));
-  if (!r.ok) {
-    li.dataset.error = r.error;
-    body.append(el('div', { className: 'error', textContent: `Could not classify: ${r.error}` }));
-  } else {
-    li.dataset.label = r.label;
-    li.dataset.probs = JSON.stringify(r.probs);
-    body.append(el('div', { className: 'label', textContent: `${r.label} — ${(100 * r.confidence).toFixed(1)}%` }));
-    const bars = el('div', { className: 'bars' });
-    info.classes.forEach((c, k) => {
-      const fill = el('span');
-      fill.style.width = `${(100 * r.probs[k]).toFixed(1)}%`;
-      bars.append(el('span', { textContent: c }), el('span', { className: 'bar', role: 'img', ariaLabel: `${c} ${(100 * r.probs[k]).toFixed(1)}%` }, fill),
-        el('span', { textContent: `${(100 * r.probs[k]).toFixed(1)}%` }));
-    });
-    body.append(bars);
+// ---- views -------------------------------------------------------------------------------------
+const VIEWS = ['cell', 'review', 'map', 'about'];
+let currentView = 'cell';
+function showView(name, focus = false) {
+  currentView = name;
+  for (const v of VIEWS) {
+    const tab = $(`tab-${v}`);
+    const on = v === name;
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(`view-${v}`).hidden = !on;
   }
-  li.append(img, body);
-  $('results').prepend(li);
+  $('input').hidden = name === 'about' || name === 'map';
+  if (name === 'map') drawMain();
+  if (name === 'about') renderAbout(MAP_BASE);
+  if (focus) $(`tab-${name}`).focus();
+}
+for (const v of VIEWS) $(`tab-${v}`).addEventListener('click', () => showView(v));
+document.querySelector('.tabs').addEventListener('keydown', (e) => {
+  const i = VIEWS.indexOf(currentView);
+  let j = null;
+  if (e.key === 'ArrowRight') j = (i + 1) % VIEWS.length;
+  else if (e.key === 'ArrowLeft') j = (i - 1 + VIEWS.length) % VIEWS.length;
+  else if (e.key === 'Home') j = 0;
+  else if (e.key === 'End') j = VIEWS.length - 1;
+  if (j === null) return;
+  e.preventDefault();
+  showView(VIEWS[j], true);
+});
+
+// ---- cells ---------------------------------------------------------------------------------------
+const store = new Store();
+const blobs = new Map();      // id -> Blob (this session's files; older ones come from IndexedDB)
+const thumbs = new Map();     // id -> object URL
+
+async function getBlob(id) {
+  if (blobs.has(id)) return blobs.get(id);
+  try { return (await store.blob(id)) || null; } catch { return null; }
 }
 
-async function handle(files) {
-  if (!info) return;
-  for (const f of files) render(f, await classify(f));
-  $('status').textContent = `Classified ${files.length} image(s).`;
+async function thumbUrl(id) {
+  if (thumbs.has(id)) return thumbs.get(id);
+  const b = await getBlob(id);
+  if (!b) return null;
+  const u = URL.createObjectURL(b);
+  thumbs.set(id, u);
+  return u;
 }
 
-$('files').addEventListener('change', (e) => handle([...e.target.files]));
-const drop = $('drop');
-drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
-drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); handle([...e.dataTransfer.files]); });
+async function openCell(id, extras = null, opts = {}) {
+  const cell = state.cells.get(id);
+  if (!cell) return;
+  const fromReview = currentView === 'review' || currentView === 'map';
+  state.current = id;
+  showView('cell');
+  await renderCell(cell, extras, { focus: opts.focus ?? true, fromReview });
+  if (extras || !cell.ok) return;
+  const blob = await getBlob(id);
+  if (!blob) return;
+  const r = await classifyBytes(await blob.arrayBuffer(), true);
+  if (state.current === id && r.ok) await renderCell(state.cells.get(id), { cams: r.cams, rgb: r.rgb, blob }, { focus: false, fromReview });
+}
+
+function reassign(id, value) {
+  const c = state.cells.get(id);
+  if (!c || !c.ok) return;
+  c.confirmed = value;
+  store.put(c);
+  review.updateItem(c);
+  if (currentCellId() === id) refreshCell();
+  if (currentView === 'map') drawMain();
+}
+
+const api = { openCell: (id) => openCell(id), reassign, thumbUrl, showView, mapBase: MAP_BASE };
+initCell(api);
+review.initReview(api);
+initMap(api);
+
+// ---- batch ---------------------------------------------------------------------------------------
+const run = { active: false, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: 0, cancelled: false, single: false };
+const IN_FLIGHT = 2;
+let progressQueued = false;
+
+function enqueue(files) {
+  if (!files.length) return;
+  if (!run.active) Object.assign(run, { active: true, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: performance.now(), cancelled: false });
+  run.items.push(...files);
+  run.total += files.length;
+  run.single = run.total === 1;
+  document.body.dataset.busy = '1';
+  if (!run.single) {
+    $('progress').hidden = false;
+    if (currentView !== 'review') showView('review');
+  }
+  queueProgress();
+  pump();
+}
+
+function pump() {
+  while (!run.cancelled && run.inflight < IN_FLIGHT && run.next < run.items.length) {
+    const file = run.items[run.next];
+    run.items[run.next++] = null;
+    run.inflight++;
+    processFile(file, run.single).catch((err) => console.error(err)).finally(() => {
+      run.inflight--;
+      run.done++;
+      queueProgress();
+      if (run.inflight === 0 && (run.cancelled || run.next >= run.items.length)) finish();
+      else pump();
+    });
+  }
+}
+
+async function processFile(file, single) {
+  const id = state.nextId++;
+  const name = file.webkitRelativePath || file.name || `image-${id}`;
+  let r;
+  if (file.size > MAX_MB * 1024 * 1024) r = { ok: false, error: `image too large (${(file.size / 1048576).toFixed(1)} MB; the limit is ${MAX_MB} MB)` };
+  else {
+    let buf = null;
+    try { buf = await file.arrayBuffer(); } catch { r = { ok: false, error: 'the file could not be read' }; }
+    if (buf) r = await classifyBytes(buf, single);
+  }
+  const cell = { id, name, size: file.size, added: Date.now(), ok: r.ok, error: r.error || '', confirmed: null };
+  if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, ood: r.ood, ms: r.ms });
+  state.cells.set(id, cell);
+  blobs.set(id, file);
+  store.put(cell, r.ok ? file : null);
+  review.addItem(cell);
+  if (single) await openCell(id, r.ok ? { cams: r.cams, rgb: r.rgb, blob: file } : null, { focus: false });
+}
+
+function finish() {
+  const secs = (performance.now() - run.t0) / 1000;
+  run.active = false;
+  document.body.dataset.busy = '0';
+  if (run.cancelled) setStatusKey('status.cancelled', { done: run.done, total: run.total });
+  else setStatusKey('status.done', { n: run.done, s: num(secs, 1), rate: num(run.done / Math.max(secs, 1e-3), 1) });
+  $('progress-bar').value = run.total ? run.done / run.total : 1;
+  setTimeout(() => { if (!run.active) $('progress').hidden = true; }, 1500);
+  store.flush();
+  if (currentView === 'map') drawMain();
+}
+
+function queueProgress() {
+  if (progressQueued) return;
+  progressQueued = true;
+  requestAnimationFrame(() => {
+    progressQueued = false;
+    const secs = (performance.now() - run.t0) / 1000;
+    const rate = secs > 0.05 ? run.done / secs : 0;
+    $('progress-bar').value = run.total ? run.done / run.total : 0;
+    const text = t('progress.text', { done: run.done, total: run.total, rate: num(rate, 1) });
+    $('progress-text').textContent = text;
+    $('progress').dataset.done = String(run.done);
+    $('progress').dataset.total = String(run.total);
+  });
+}
+
+$('cancel').addEventListener('click', () => {
+  if (!run.active) return;
+  run.cancelled = true;
+  if (run.inflight === 0) finish();
+});
+
+async function addFiles(files, { folder = false } = {}) {
+  files = [...files];
+  if (!(await ready)) { setStatusKey('status.modelError', { error: state.modelError || '' }, true); return; }
+  if (folder) {
+    const images = files.filter((f) => (f.type && f.type.startsWith('image/')) || IMAGE_EXT.test(f.name));
+    if (images.length < files.length) setStatusKey('status.skipped', { n: files.length - images.length });
+    files = images;
+  }
+  if (!files.length) { setStatusKey('status.noImages'); return; }
+  enqueue(files);
+}
+
+// ---- inputs --------------------------------------------------------------------------------------
+$('files').addEventListener('change', (e) => { addFiles(e.target.files); e.target.value = ''; });
+$('folder').addEventListener('change', (e) => { addFiles(e.target.files, { folder: true }); e.target.value = ''; });
+$('camera').addEventListener('change', (e) => { addFiles(e.target.files); e.target.value = ''; });
+
+// Drop anywhere on the page; folders are walked.
+function hasFiles(e) { return e.dataTransfer && [...e.dataTransfer.types].includes('Files'); }
+document.addEventListener('dragover', (e) => { if (!hasFiles(e)) return; e.preventDefault(); $('drop').classList.add('over'); });
+document.addEventListener('dragleave', (e) => { if (!e.relatedTarget) $('drop').classList.remove('over'); });
+document.addEventListener('drop', async (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  $('drop').classList.remove('over');
+  const entries = [...e.dataTransfer.items].map((it) => it.webkitGetAsEntry?.()).filter(Boolean);
+  if (entries.some((en) => en.isDirectory)) {
+    const files = [];
+    await Promise.all(entries.map((en) => walk(en, files)));
+    addFiles(files, { folder: true });
+  } else addFiles(e.dataTransfer.files);
+});
+
+function walk(entry, out) {
+  if (entry.isFile) return new Promise((res) => entry.file((f) => { out.push(f); res(); }, () => res()));
+  const reader = entry.createReader();
+  return new Promise((res) => {
+    const batch = () => reader.readEntries(async (ents) => {
+      if (!ents.length) { res(); return; }
+      await Promise.all(ents.map((en) => walk(en, out)));
+      batch();
+    }, () => res());
+    batch();
+  });
+}
+
+document.addEventListener('paste', (e) => {
+  const files = [...(e.clipboardData?.files || [])].filter((f) => f.type.startsWith('image/'));
+  if (!files.length) return;
+  e.preventDefault();
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  addFiles(files.map((f, i) => new File([f], f.name && f.name !== 'image.png' ? f.name : `${t('status.pasted')} ${stamp}${i ? `-${i}` : ''}.${(f.type.split('/')[1] || 'png')}`, { type: f.type })));
+});
+
+// ---- examples ------------------------------------------------------------------------------------
+async function loadExamples() {
+  try {
+    const list = await (await fetch('examples/examples.json')).json();
+    const ul = $('examples');
+    ul.replaceChildren(...list.map((ex) => el('li', {}, el('button', {
+      type: 'button', class: 'example', dataset: { file: ex.file, class: ex.class },
+      'aria-label': t('examples.item', { cls: className(ex.class) }),
+      onclick: async () => {
+        const blob = await (await fetch(`examples/${ex.file}`)).blob();
+        addFiles([new File([blob], ex.file, { type: blob.type || 'image/jpeg' })]);
+      },
+    }, el('img', { src: `examples/${ex.file}`, alt: '', loading: 'lazy', width: '64', height: '64' }),
+    el('span', { class: 'ex-label', text: className(ex.class) })))));
+  } catch { /* examples are optional */ }
+}
+
+function relabelExamples() {
+  for (const b of document.querySelectorAll('#examples button')) {
+    b.setAttribute('aria-label', t('examples.item', { cls: className(b.dataset.class) }));
+    b.querySelector('.ex-label').textContent = className(b.dataset.class);
+  }
+}
+
+// ---- review settings and export --------------------------------------------------------------------
+let thresholdQueued = false;
+$('threshold').addEventListener('input', (e) => {
+  state.threshold = Number(e.target.value);
+  review.setThresholdUI();
+  if (thresholdQueued) return;
+  thresholdQueued = true;
+  requestAnimationFrame(() => {
+    thresholdQueued = false;
+    review.rebuild();
+    renderVerdict();
+    if (currentView === 'map') drawMain();
+  });
+});
+$('threshold').addEventListener('change', () => store.setMeta('threshold', { value: state.threshold, default: state.defaultThreshold }).catch(() => {}));
+$('export-csv').addEventListener('click', () => download(toCSV(), 'text/csv;charset=utf-8', 'csv'));
+$('export-json').addEventListener('click', () => download(toJSON(), 'application/json', 'json'));
+$('clear').addEventListener('click', async () => {
+  if (state.cells.size && !window.confirm(t('review.confirmClear', { n: state.cells.size }))) return;
+  if (run.active) { run.cancelled = true; }
+  await store.clear().catch(() => {});
+  state.cells.clear();
+  blobs.clear();
+  for (const u of thumbs.values()) URL.revokeObjectURL(u);
+  thumbs.clear();
+  state.current = null;
+  review.clearAll();
+  clearCell();
+  setStatusKey('status.cleared');
+  if (currentView === 'map') drawMain();
+});
+
+// ---- language ------------------------------------------------------------------------------------
+$('lang').addEventListener('change', (e) => setLang(e.target.value, true));
+onLangChange(() => {
+  $('lang').value = getLang();
+  relabelExamples();
+  if (statusKey) setStatus(t(statusKey.key, statusKey.vars), statusKey.isError, statusKey);
+  if (!state.info) return;
+  review.buildGroups();
+  review.rebuild();
+  review.setThresholdUI();
+  const cur = currentCellId();
+  if (cur !== null && state.cells.has(cur)) openCellSilently(cur);
+  if (currentView === 'map') drawMain();
+  if (currentView === 'about') renderAbout(MAP_BASE);
+});
+
+async function openCellSilently(id) {
+  const keep = currentView;
+  await openCell(id, null, { focus: false });
+  showView(keep);
+}
+
+// ---- start ---------------------------------------------------------------------------------------
+async function fetchJSON(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${res.status} ${new URL(url).pathname}`);
+  return res.json();
+}
+
+async function start() {
+  loadExamples();
+  const cardP = fetchJSON(CARD_URL).then((c) => { state.card = c; }, (err) => { state.cardError = err.message; });
+  const mapP = fetchJSON(MAP_URL).then((m) => { state.map = m; }, (err) => { state.mapError = err.message; });
+  const storeP = store.open().catch((err) => { console.warn('bloodcell: no IndexedDB', err); return null; });
+  if (!(await ready)) return;
+  setStatusKey('status.ready', { model: state.info.modelName, n: state.info.classes.length, isa: state.info.isa });
+  await cardP;
+  const thr = state.card?.unidentified_threshold?.value;
+  state.defaultThreshold = typeof thr === 'number' ? thr : 0.5;
+  state.threshold = state.defaultThreshold;
+  review.buildGroups();
+  const opened = await storeP;
+  if (opened) {
+    try {
+      const { cells, meta } = await store.load();
+      const saved = meta.threshold;
+      if (saved && saved.default === state.defaultThreshold && typeof saved.value === 'number') state.threshold = saved.value;
+      cells.sort((a, b) => a.id - b.id);
+      for (const c of cells) state.cells.set(c.id, c);
+      if (cells.length) {
+        state.nextId = cells[cells.length - 1].id + 1;
+        setStatusKey('status.restored', { n: cells.length });
+      }
+    } catch (err) { console.warn('bloodcell: could not restore the review', err); }
+  }
+  review.setThresholdUI();
+  review.rebuild();
+  await mapP;
+  document.body.dataset.restored = '1';
+  if (state.cells.size > 1) showView('review');
+  else if (state.cells.size === 1) openCell([...state.cells.keys()][0], null, { focus: false });
+}
+start();
+
+// ---- offline and updates ----------------------------------------------------------------------------
+let updating = false;
+if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {
+  navigator.serviceWorker.register('sw.js').then((reg) => {
+    const offer = () => {
+      if (reg.waiting && navigator.serviceWorker.controller) {
+        $('update').hidden = false;
+        document.body.dataset.update = '1';
+      }
+    };
+    offer();
+    reg.addEventListener('updatefound', () => {
+      const w = reg.installing;
+      w?.addEventListener('statechange', () => { if (w.state === 'installed') offer(); });
+    });
+    $('update-reload').addEventListener('click', () => {
+      updating = true;
+      if (reg.waiting) reg.waiting.postMessage({ type: 'SKIP_WAITING' });
+      else location.reload();
+    });
+    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') reg.update().catch(() => {}); });
+  }).catch(() => { /* no service worker (not built, or not allowed): the app works online */ });
+  navigator.serviceWorker.addEventListener('controllerchange', () => { if (updating) location.reload(); });
+}
+$('update-later').addEventListener('click', () => { $('update').hidden = true; });
+
+export { errorText };

@@ -1,43 +1,84 @@
 // worker.js - runs the wasm engine off the main thread. One engine per worker.
-// Messages in:  {type:'init', modelUrl}  |  {type:'classify', id, name, bytes(ArrayBuffer), cam:bool}
-// Messages out: {type:'ready', info} | {type:'error', error} | {type:'result', id, result}
+// Messages in:
+//   {type:'init', modelUrl, mapUrl}               load the model, then the reference map (optional)
+//   {type:'classify', id, bytes(ArrayBuffer), cam:bool}
+// Messages out:
+//   {type:'ready', info}  |  {type:'error', error}  |  {type:'map', ok, error?, n, k, threshold}
+//   {type:'result', id, result}
+//     result: {ok, error?, ms, label, index, confidence, probs[], ood:{x, y, score, flagged}|null,
+//              cams?: Float32Array[] (one per class), rgb?: Uint8Array S*S*3}
 import { loadEngine } from './engine/engine.js';
+import { RefMap, decodeEmbeddings, checkMap } from './refmap.js';
 
 let engine = null;
+let refmap = null;
+let mapReady = Promise.resolve();
 
-async function init(modelUrl) {
+async function fetchBytes(url, what) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${what} not found (${res.status} ${new URL(url).pathname})`);
+  return res.arrayBuffer();
+}
+
+async function loadMap(mapUrl) {
   try {
-    const res = await fetch(modelUrl);
-    if (!res.ok) throw new Error(`model file not found (${res.status} ${modelUrl})`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    engine = await loadEngine(bytes);
-    postMessage({ type: 'ready', info: { classes: engine.classes, inputSize: engine.inputSize, modelName: engine.modelName,
-      isa: engine.isa, camWidth: engine.camWidth, camHeight: engine.camHeight, embeddingDim: engine.embeddingDim } });
+    const res = await fetch(mapUrl);
+    if (!res.ok) throw new Error(`reference map not found (${res.status})`);
+    const map = await res.json();
+    const bad = checkMap(map, engine.embeddingDim, engine.modelName);
+    if (bad) throw new Error(bad);
+    const [n, dim] = map.embeddings.shape;
+    const emb = decodeEmbeddings(await fetchBytes(new URL(map.embeddings.file, mapUrl).href, 'reference embeddings'), n, dim);
+    refmap = new RefMap(map, emb);
+    postMessage({ type: 'map', ok: true, n: refmap.n, k: refmap.k, threshold: refmap.threshold });
   } catch (err) {
-    postMessage({ type: 'error', error: `The model could not be loaded: ${err.message || err}` });
+    refmap = null;
+    postMessage({ type: 'map', ok: false, error: String(err.message || err) });
   }
 }
 
-function classify(msg) {
+async function init(msg) {
+  try {
+    const bytes = new Uint8Array(await fetchBytes(msg.modelUrl, 'model file'));
+    engine = await loadEngine(bytes);
+  } catch (err) {
+    postMessage({ type: 'error', error: String(err.message || err) });
+    return;
+  }
+  postMessage({ type: 'ready', info: { classes: engine.classes, inputSize: engine.inputSize, modelName: engine.modelName,
+    isa: engine.isa, camWidth: engine.camWidth, camHeight: engine.camHeight, embeddingDim: engine.embeddingDim } });
+  if (msg.mapUrl) mapReady = loadMap(msg.mapUrl);
+}
+
+async function classify(msg) {
+  await mapReady;
   const t0 = performance.now();
   const r = engine.classify(new Uint8Array(msg.bytes));
-  const result = { ok: r.ok, error: r.error, ms: performance.now() - t0 };
+  const result = { ok: r.ok, error: r.error };
+  const transfer = [];
   if (r.ok) {
-    Object.assign(result, { label: r.label, index: r.index, confidence: r.confidence, probs: Array.from(r.probsArray),
-      logits: Array.from(r.logits), embedding: r.embedding });
+    Object.assign(result, { label: r.label, index: r.index, confidence: r.confidence, probs: Array.from(r.probsArray) });
+    if (refmap) {
+      const p = refmap.place(r.embedding);
+      result.ood = { x: p.x, y: p.y, score: p.score, flagged: p.flagged };
+    } else result.ood = null;
     if (msg.cam) {
       result.cams = engine.classes.map((_, k) => engine.cam(k).data);
       result.rgb = engine.rgb();
+      transfer.push(...result.cams.map((c) => c.buffer), result.rgb.buffer);
     }
   }
-  postMessage({ type: 'result', id: msg.id, result });
+  result.ms = performance.now() - t0;
+  postMessage({ type: 'result', id: msg.id, result }, transfer);
 }
 
+// Messages are handled one at a time, in order.
+let queue = Promise.resolve();
 onmessage = (ev) => {
   const msg = ev.data;
-  if (msg.type === 'init') init(msg.modelUrl);
+  if (msg.type === 'init') queue = queue.then(() => init(msg));
   else if (msg.type === 'classify') {
-    if (!engine) postMessage({ type: 'result', id: msg.id, result: { ok: false, error: 'model not loaded' } });
-    else classify(msg);
+    queue = queue.then(() => (engine ? classify(msg)
+      : postMessage({ type: 'result', id: msg.id, result: { ok: false, error: 'model not loaded' } })));
   }
 };

@@ -23,8 +23,8 @@ test('page classifies picked images exactly like the native CLI', async () => {
   writeFileSync(bad, 'this is text, not a JPEG');
   const files = [...fixtures.slice(0, 4), bad, ...fixtures.slice(4)];
   await page.setInputFiles('#files', files);
-  await page.waitForFunction((n) => document.querySelectorAll('#results li').length === n, files.length, { timeout: 30000 });
-  const cells = await page.$$eval('#results li', (lis) => lis.map((li) => ({ file: li.dataset.file, label: li.dataset.label, probs: li.dataset.probs, error: li.dataset.error, text: li.textContent })));
+  await page.waitForFunction((n) => document.querySelectorAll('#gallery li.cell').length === n, files.length, { timeout: 30000 });
+  const cells = await page.$$eval('#gallery li.cell', (lis) => lis.map((li) => ({ file: li.dataset.file, label: li.dataset.label, probs: li.dataset.probs, error: li.dataset.error, text: li.textContent })));
   const native = execFileSync(root + 'build/native/bloodcell', ['classify', '--json', '--model', root + 'web/models/bloodcell.bin', ...fixtures], { encoding: 'utf8' })
     .trim().split('\n').map((l) => JSON.parse(l));
   for (const n of native) {

@@ -1,0 +1,86 @@
+// export.js - the review as CSV and JSON: for each file the predicted class, the probabilities,
+// the confirmed class (after review) and the flags.
+import { state, groupOf, groupId, counts, UNIDENTIFIED } from './state.js';
+
+export function flagsOf(c) {
+  const f = [];
+  if (!c.ok) { f.push('error'); return f; }
+  if (c.ood && c.ood.flagged) f.push('out_of_distribution');
+  if (c.confidence < state.threshold) f.push('low_confidence');
+  if (c.confirmed !== null && c.confirmed !== undefined) f.push('reassigned');
+  return f;
+}
+
+function confirmedOf(c) {
+  if (!c.ok) return '';
+  return groupId(groupOf(c));
+}
+
+function round(x, d = 6) { return Number.isFinite(x) ? Number(x.toFixed(d)) : null; }
+
+export function rows() {
+  const classes = state.info.classes;
+  return [...state.cells.values()].map((c) => ({
+    file: c.name,
+    status: c.ok ? 'ok' : 'error',
+    predicted: c.ok ? c.label : '',
+    confidence: c.ok ? round(c.confidence) : null,
+    probs: c.ok ? Object.fromEntries(classes.map((k, i) => [k, round(c.probs[i])])) : null,
+    ood_score: c.ok && c.ood ? round(c.ood.score) : null,
+    map_xy: c.ok && c.ood ? [round(c.ood.x, 5), round(c.ood.y, 5)] : null,
+    confirmed: confirmedOf(c),
+    reassigned_by_user: c.confirmed !== null && c.confirmed !== undefined,
+    user_choice: c.confirmed === null || c.confirmed === undefined ? null : (c.confirmed === UNIDENTIFIED ? 'unidentified' : classes[c.confirmed]),
+    flags: flagsOf(c),
+    error: c.ok ? '' : c.error,
+  }));
+}
+
+// One CSV field: quoted when needed; a leading = + - @ gets a ' so spreadsheets do not run it as a formula.
+function field(v) {
+  if (v === null || v === undefined) return '';
+  let s = String(v);
+  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCSV() {
+  const classes = state.info.classes;
+  const head = ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error'];
+  const lines = [head.join(',')];
+  for (const r of rows()) {
+    lines.push([r.file, r.status, r.predicted, r.confidence, ...classes.map((k) => (r.probs ? r.probs[k] : null)),
+      r.ood_score, r.confirmed, r.reassigned_by_user ? 'yes' : 'no', r.flags.join(';'), r.error].map(field).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+export function toJSON() {
+  const c = counts();
+  const classes = state.info.classes;
+  return JSON.stringify({
+    schema: 'bloodcell-review-1',
+    exported: new Date().toISOString(),
+    model: { name: state.info.modelName, classes },
+    settings: { confidence_threshold: state.threshold, ood_threshold: state.mapOk ? state.map?.ood?.threshold ?? null : null },
+    counts: {
+      per_class: Object.fromEntries(classes.map((k, i) => [k, c.perClass[i]])),
+      identified: c.identified, unidentified: c.unidentified, excluded_out_of_distribution: c.excluded, failed: c.error, total: c.total,
+    },
+    note: 'confirmed = the class after review (the user\'s choice where reassigned, else the automatic call: a class, "unidentified" below the confidence threshold, or "excluded" when out of distribution)',
+    cells: rows(),
+  }, null, 1);
+}
+
+export function download(text, type, ext) {
+  const d = new Date();
+  const stamp = `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}-${String(d.getHours()).padStart(2, '0')}${String(d.getMinutes()).padStart(2, '0')}`;
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `bloodcell-review-${stamp}.${ext}`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

@@ -1,0 +1,299 @@
+// i18n.js - English and Spanish strings. The language comes from the saved choice, else from
+// navigator.language; the switch in the header changes it at once.
+//   t('key', {n: 3}) -> string with {n} replaced;  className('ig') -> the class's name in the language
+const STRINGS = {
+  en: {
+    'skip': 'Skip to content',
+    'tagline': 'Blood cell images classified on this device. No image leaves it.',
+    'lang.label': 'Language',
+    'tabs.label': 'Views',
+    'tab.cell': 'Cell', 'tab.review': 'Review', 'tab.map': 'Map', 'tab.about': 'About',
+    'update.text': 'A new version of the app is available.',
+    'update.reload': 'Update now', 'update.later': 'Later',
+    'input.title': 'Add images',
+    'input.drop': 'Drop cell images or a folder here, paste an image, or:',
+    'input.files': 'Choose images', 'input.folder': 'Choose a folder', 'input.camera': 'Take a photo',
+    'status.loading': 'Loading the model…',
+    'status.ready': 'Ready: model {model}, {n} classes, {isa} kernels. Add images to classify them.',
+    'status.modelError': 'The model could not be loaded, so nothing can be classified: {error}',
+    'status.notReady': 'The model is still loading; try again in a moment.',
+    'status.restored': 'Restored the review in progress: {n} cells.',
+    'status.skipped': '{n} files that are not images were skipped.',
+    'status.done': 'Classified {n} images in {s} s ({rate} images/s).',
+    'status.cancelled': 'Cancelled: {done} of {total} images classified.',
+    'status.cleared': 'The review was cleared.',
+    'status.noImages': 'No image files found.',
+    'status.mapError': 'Reference map not available ({error}): cells are not placed on the map or checked for being out of distribution.',
+    'status.pasted': 'Pasted image',
+    'progress.cancel': 'Cancel',
+    'progress.text': '{done} / {total} · {rate} images/s',
+    'examples.title': 'Examples',
+    'examples.note': 'Two PBC dataset images per class (CC BY 4.0). Click one to classify it.',
+    'examples.item': 'Classify example: {cls}',
+    'cell.empty': 'Add an image or pick an example to see its classification here.',
+    'cell.prediction': 'Prediction',
+    'cell.confidence': '{p} confidence',
+    'cell.probs': 'Probabilities',
+    'cell.cam': 'Where the model looked',
+    'cam.caption': 'The square the model saw, with its class activation map (red: more evidence for the chosen class).',
+    'cam.class': 'Heatmap for',
+    'cam.opacity': 'Heatmap opacity',
+    'cam.alt': 'Cell image with the heatmap for {cls}',
+    'cell.map': 'On the reference-cell map',
+    'cell.mapCaption': 'Your cell (ring) among the reference cells.',
+    'cell.noMap': 'No reference map loaded.',
+    'cell.confirm': 'Confirmed class',
+    'cell.ood': 'Out-of-distribution score {score} (threshold {t}).',
+    'cell.back': 'Back to the review',
+    'cell.loadingCam': 'Computing the heatmap…',
+    'cell.noImage': 'The image is no longer available.',
+    'flag.unidentified': 'Unidentified: the confidence is below the threshold ({t}).',
+    'flag.ood': 'This does not look like a CellaVision-style single-cell image. It is kept out of the differential.',
+    'flag.reassigned': 'Reassigned by you (model said {cls}).',
+    'flag.error': 'Could not classify: {error}',
+    'group.unidentified': 'Unidentified', 'group.excluded': 'Not like the reference cells (excluded)', 'group.error': 'Failed',
+    'group.empty': 'None',
+    'reassign.label': 'Move to', 'reassign.open': 'Open cell', 'reassign.auto': 'Model’s call ({cls})',
+    'gallery.help': 'Select a cell with a click or the arrow keys, then choose its class (keys 1–8, U for unidentified, 0 for the model’s call) or drag it to a group. Enter opens it.',
+    'gallery.item': '{name}: {cls}, {p}',
+    'gallery.empty': 'No cells yet. Add images above.',
+    'diff.title': 'Differential count',
+    'diff.class': 'Class', 'diff.count': 'Count', 'diff.pct': '%',
+    'diff.identified': 'Identified cells',
+    'diff.note': 'Percentages are of the {n} identified cells. Not counted: {u} unidentified, {x} excluded as not like the reference cells, {f} failed files.',
+    'diff.chart': 'Differential count chart',
+    'review.settings': 'Settings and export',
+    'review.clear': 'Clear review',
+    'review.confirmClear': 'Clear all {n} cells of this review from this device?',
+    'threshold.label': 'Confidence threshold',
+    'threshold.note': 'Cells below this confidence go to Unidentified. Default {d}, from the model card.',
+    'export.csv': 'Export CSV', 'export.json': 'Export JSON',
+    'map.title': 'Reference-cell map',
+    'map.note': 'Reference cells from the training set, placed by similarity of the model’s features. Your cells are drawn on top with a dark outline. Hover, tap or use the arrow keys to see a cell; click or press Enter on one of yours to open it.',
+    'map.yours': 'Your cells',
+    'map.reference': 'Reference cell: {cls}',
+    'map.yourCell': 'Your cell: {name} — {cls}',
+    'map.alt': 'Scatter plot of {n} reference cells and {m} of your cells.',
+    'map.unavailable': 'The reference map is not available: {error}',
+    'about.title': 'About the model',
+    'about.model': 'Model', 'about.name': 'Name', 'about.classes': 'Classes', 'about.input': 'Input size', 'about.kernels': 'Kernels',
+    'about.size': 'Model file',
+    'about.accuracy': 'Accuracy', 'about.macroF1': 'Macro F1', 'about.n': 'Test images',
+    'about.metrics': 'Per-class metrics (test set)',
+    'about.precision': 'Precision', 'about.recall': 'Recall', 'about.f1': 'F1', 'about.support': 'Images',
+    'about.confusion': 'Confusion matrix (test set)',
+    'about.confusionNote': 'Rows: true class; columns: predicted class. Shading is the share of the row.',
+    'about.calibration': 'Calibration',
+    'about.temperature': 'Temperature',
+    'about.ece': 'Expected calibration error (test)',
+    'about.eceValue': '{before} before, {after} after temperature scaling',
+    'about.reliability': 'Reliability (test): accuracy against mean confidence per bin',
+    'about.bin': 'Confidence bin', 'about.meanConf': 'Mean confidence',
+    'about.threshold': 'Unidentified threshold',
+    'about.thresholdValue': 'Default {t}: on the test set {c} of cells are accepted, with accuracy {a} on them.',
+    'about.ood': 'Out-of-distribution check',
+    'about.oodValue': 'Threshold {t} on 1 − mean similarity to the {k} nearest reference cells; flags {fpr} of held-out PBC cells and {tpr} of generated non-cell images.',
+    'about.data': 'Data',
+    'about.citation': 'Citation',
+    'about.use': 'Intended use',
+    'about.caveats': 'Caveats',
+    'about.disclaimer': 'This is a research and education tool. It is not a diagnostic device and must not be used for clinical decisions.',
+    'about.english': '(The model card’s text is in English.)',
+    'about.full': 'Full model card (text)',
+    'about.noCard': 'The model card could not be loaded: {error}',
+    'about.notMeasured': 'not measured',
+    'about.privacy': 'Privacy: everything runs in this page. Images and results are never sent anywhere; the review is kept in this browser’s storage until you clear it.',
+    'about.offline': 'Works offline after the first visit, and can be installed as an app.',
+    'disclaimer.short': 'Research and education tool, not a diagnostic device.',
+    'privacy': 'Images and results stay on this device.',
+    'error.tooLarge': 'image too large ({mb} MB; the limit is {max} MB)',
+    'error.read': 'the file could not be read',
+  },
+  es: {
+    'skip': 'Saltar al contenido',
+    'tagline': 'Imágenes de células sanguíneas clasificadas en este dispositivo. Ninguna imagen sale de él.',
+    'lang.label': 'Idioma',
+    'tabs.label': 'Vistas',
+    'tab.cell': 'Célula', 'tab.review': 'Revisión', 'tab.map': 'Mapa', 'tab.about': 'Acerca de',
+    'update.text': 'Hay una versión nueva de la aplicación.',
+    'update.reload': 'Actualizar ahora', 'update.later': 'Más tarde',
+    'input.title': 'Añadir imágenes',
+    'input.drop': 'Suelte aquí imágenes de células o una carpeta, pegue una imagen, o:',
+    'input.files': 'Elegir imágenes', 'input.folder': 'Elegir una carpeta', 'input.camera': 'Hacer una foto',
+    'status.loading': 'Cargando el modelo…',
+    'status.ready': 'Listo: modelo {model}, {n} clases, núcleos {isa}. Añada imágenes para clasificarlas.',
+    'status.modelError': 'No se pudo cargar el modelo, así que no se puede clasificar nada: {error}',
+    'status.notReady': 'El modelo aún se está cargando; inténtelo de nuevo en un momento.',
+    'status.restored': 'Se ha recuperado la revisión en curso: {n} células.',
+    'status.skipped': 'Se omitieron {n} archivos que no son imágenes.',
+    'status.done': 'Se clasificaron {n} imágenes en {s} s ({rate} imágenes/s).',
+    'status.cancelled': 'Cancelado: {done} de {total} imágenes clasificadas.',
+    'status.cleared': 'Se ha borrado la revisión.',
+    'status.noImages': 'No se encontraron imágenes.',
+    'status.mapError': 'El mapa de referencia no está disponible ({error}): las células no se sitúan en el mapa ni se comprueba si están fuera de distribución.',
+    'status.pasted': 'Imagen pegada',
+    'progress.cancel': 'Cancelar',
+    'progress.text': '{done} / {total} · {rate} imágenes/s',
+    'examples.title': 'Ejemplos',
+    'examples.note': 'Dos imágenes del conjunto PBC por clase (CC BY 4.0). Pulse una para clasificarla.',
+    'examples.item': 'Clasificar ejemplo: {cls}',
+    'cell.empty': 'Añada una imagen o elija un ejemplo para ver aquí su clasificación.',
+    'cell.prediction': 'Predicción',
+    'cell.confidence': '{p} de confianza',
+    'cell.probs': 'Probabilidades',
+    'cell.cam': 'Dónde miró el modelo',
+    'cam.caption': 'El cuadrado que vio el modelo, con su mapa de activación de clase (rojo: más evidencia para la clase elegida).',
+    'cam.class': 'Mapa de calor de',
+    'cam.opacity': 'Opacidad del mapa de calor',
+    'cam.alt': 'Imagen de la célula con el mapa de calor de {cls}',
+    'cell.map': 'En el mapa de células de referencia',
+    'cell.mapCaption': 'Su célula (anillo) entre las células de referencia.',
+    'cell.noMap': 'No hay mapa de referencia cargado.',
+    'cell.confirm': 'Clase confirmada',
+    'cell.ood': 'Puntuación fuera de distribución {score} (umbral {t}).',
+    'cell.back': 'Volver a la revisión',
+    'cell.loadingCam': 'Calculando el mapa de calor…',
+    'cell.noImage': 'La imagen ya no está disponible.',
+    'flag.unidentified': 'No identificada: la confianza está por debajo del umbral ({t}).',
+    'flag.ood': 'Esto no parece una imagen de una sola célula al estilo CellaVision. Queda fuera del recuento diferencial.',
+    'flag.reassigned': 'Reasignada por usted (el modelo dijo {cls}).',
+    'flag.error': 'No se pudo clasificar: {error}',
+    'group.unidentified': 'No identificadas', 'group.excluded': 'Distintas de las células de referencia (excluidas)', 'group.error': 'Fallidas',
+    'group.empty': 'Ninguna',
+    'reassign.label': 'Mover a', 'reassign.open': 'Abrir célula', 'reassign.auto': 'Decisión del modelo ({cls})',
+    'gallery.help': 'Seleccione una célula con un clic o con las flechas y elija su clase (teclas 1–8, U para no identificada, 0 para la decisión del modelo) o arrástrela a un grupo. Intro la abre.',
+    'gallery.item': '{name}: {cls}, {p}',
+    'gallery.empty': 'Aún no hay células. Añada imágenes arriba.',
+    'diff.title': 'Recuento diferencial',
+    'diff.class': 'Clase', 'diff.count': 'Número', 'diff.pct': '%',
+    'diff.identified': 'Células identificadas',
+    'diff.note': 'Los porcentajes son sobre las {n} células identificadas. No se cuentan: {u} no identificadas, {x} excluidas por ser distintas de las de referencia, {f} archivos fallidos.',
+    'diff.chart': 'Gráfico del recuento diferencial',
+    'review.settings': 'Ajustes y exportación',
+    'review.clear': 'Borrar la revisión',
+    'review.confirmClear': '¿Borrar de este dispositivo las {n} células de esta revisión?',
+    'threshold.label': 'Umbral de confianza',
+    'threshold.note': 'Las células por debajo de esta confianza pasan a No identificadas. Valor por defecto {d}, de la ficha del modelo.',
+    'export.csv': 'Exportar CSV', 'export.json': 'Exportar JSON',
+    'map.title': 'Mapa de células de referencia',
+    'map.note': 'Células de referencia del conjunto de entrenamiento, situadas por la similitud de las características del modelo. Sus células se dibujan encima con borde oscuro. Pase el ratón, toque o use las flechas para ver una célula; pulse o presione Intro sobre una de las suyas para abrirla.',
+    'map.yours': 'Sus células',
+    'map.reference': 'Célula de referencia: {cls}',
+    'map.yourCell': 'Su célula: {name} — {cls}',
+    'map.alt': 'Diagrama de dispersión de {n} células de referencia y {m} células suyas.',
+    'map.unavailable': 'El mapa de referencia no está disponible: {error}',
+    'about.title': 'Acerca del modelo',
+    'about.model': 'Modelo', 'about.name': 'Nombre', 'about.classes': 'Clases', 'about.input': 'Tamaño de entrada', 'about.kernels': 'Núcleos',
+    'about.size': 'Archivo del modelo',
+    'about.accuracy': 'Exactitud', 'about.macroF1': 'F1 macro', 'about.n': 'Imágenes de prueba',
+    'about.metrics': 'Métricas por clase (conjunto de prueba)',
+    'about.precision': 'Precisión', 'about.recall': 'Sensibilidad', 'about.f1': 'F1', 'about.support': 'Imágenes',
+    'about.confusion': 'Matriz de confusión (conjunto de prueba)',
+    'about.confusionNote': 'Filas: clase real; columnas: clase predicha. El sombreado es la proporción de la fila.',
+    'about.calibration': 'Calibración',
+    'about.temperature': 'Temperatura',
+    'about.ece': 'Error de calibración esperado (prueba)',
+    'about.eceValue': '{before} antes, {after} después del escalado de temperatura',
+    'about.reliability': 'Fiabilidad (prueba): exactitud frente a confianza media por intervalo',
+    'about.bin': 'Intervalo de confianza', 'about.meanConf': 'Confianza media',
+    'about.threshold': 'Umbral de no identificadas',
+    'about.thresholdValue': 'Por defecto {t}: en el conjunto de prueba se aceptan el {c} de las células, con una exactitud de {a} en ellas.',
+    'about.ood': 'Comprobación fuera de distribución',
+    'about.oodValue': 'Umbral {t} sobre 1 − similitud media con las {k} células de referencia más cercanas; marca el {fpr} de las células PBC reservadas y el {tpr} de las imágenes generadas que no son células.',
+    'about.data': 'Datos',
+    'about.citation': 'Cita',
+    'about.use': 'Uso previsto',
+    'about.caveats': 'Advertencias',
+    'about.disclaimer': 'Es una herramienta de investigación y docencia. No es un producto sanitario de diagnóstico y no debe usarse para decisiones clínicas.',
+    'about.english': '(El texto de la ficha del modelo está en inglés.)',
+    'about.full': 'Ficha completa del modelo (texto)',
+    'about.noCard': 'No se pudo cargar la ficha del modelo: {error}',
+    'about.notMeasured': 'no medido',
+    'about.privacy': 'Privacidad: todo se ejecuta en esta página. Las imágenes y los resultados nunca se envían a ninguna parte; la revisión se guarda en el almacenamiento de este navegador hasta que la borre.',
+    'about.offline': 'Funciona sin conexión después de la primera visita y se puede instalar como aplicación.',
+    'disclaimer.short': 'Herramienta de investigación y docencia, no un producto sanitario de diagnóstico.',
+    'privacy': 'Las imágenes y los resultados no salen de este dispositivo.',
+    'error.tooLarge': 'imagen demasiado grande ({mb} MB; el límite es {max} MB)',
+    'error.read': 'no se pudo leer el archivo',
+  },
+};
+
+const CLASS_NAMES = {
+  en: { basophil: 'Basophil', eosinophil: 'Eosinophil', erythroblast: 'Erythroblast', ig: 'Immature granulocyte',
+    lymphocyte: 'Lymphocyte', monocyte: 'Monocyte', neutrophil: 'Neutrophil', platelet: 'Platelet' },
+  es: { basophil: 'Basófilo', eosinophil: 'Eosinófilo', erythroblast: 'Eritroblasto', ig: 'Granulocito inmaduro',
+    lymphocyte: 'Linfocito', monocyte: 'Monocito', neutrophil: 'Neutrófilo', platelet: 'Plaqueta' },
+};
+
+// Engine error messages (English, from the C engine) and their Spanish forms.
+const ERRORS_ES = [
+  [/^empty file/, 'archivo vacío'],
+  [/^not an image/, 'no es una imagen (se esperaba JPEG, PNG o BMP)'],
+  [/^truncated image/, 'imagen truncada'],
+  [/^corrupt image/, 'imagen dañada'],
+  [/^unsupported image format/, 'formato de imagen no admitido'],
+  [/^image too large/, 'imagen demasiado grande'],
+  [/^out of memory/, 'sin memoria'],
+  [/^the file could not be read/, 'no se pudo leer el archivo'],
+];
+
+export const LANGS = Object.keys(STRINGS);
+let lang = 'en';
+const listeners = [];
+export const missing = new Set();
+
+export function pickLanguage() {
+  let saved = null;
+  try { saved = localStorage.getItem('bloodcell.lang'); } catch { /* storage may be off */ }
+  if (saved && STRINGS[saved]) return saved;
+  for (const l of navigator.languages || [navigator.language || 'en']) {
+    const base = String(l).toLowerCase().split('-')[0];
+    if (STRINGS[base]) return base;
+  }
+  return 'en';
+}
+
+export function getLang() { return lang; }
+
+export function setLang(l, save = false) {
+  if (!STRINGS[l]) l = 'en';
+  lang = l;
+  document.documentElement.lang = l;
+  if (save) { try { localStorage.setItem('bloodcell.lang', l); } catch { /* ignore */ } }
+  applyStatic();
+  for (const fn of listeners) fn(l);
+}
+
+export function onLangChange(fn) { listeners.push(fn); }
+
+export function t(key, vars) {
+  let s = STRINGS[lang][key];
+  if (s === undefined) { missing.add(`${lang}:${key}`); s = STRINGS.en[key] ?? key; }
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  return s;
+}
+
+export function className(id) {
+  return CLASS_NAMES[lang][id] || CLASS_NAMES.en[id] || id;
+}
+
+export function errorText(err) {
+  if (lang === 'es') for (const [re, es] of ERRORS_ES) if (re.test(err)) return es;
+  return err;
+}
+
+export function pct(p, digits = 1) {
+  return `${(100 * p).toLocaleString(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits })}%`;
+}
+
+export function num(x, digits = 2) {
+  return Number(x).toLocaleString(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+// Static text in the HTML: data-i18n (text), data-i18n-aria (aria-label), data-i18n-title (title).
+export function applyStatic(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  document.title = lang === 'es' ? 'bloodcell — clasificador de células sanguíneas en su dispositivo' : 'bloodcell — blood cell classifier on your device';
+}

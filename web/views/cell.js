@@ -1,0 +1,206 @@
+// cell.js - the single-cell view: predicted class and confidence, the 8 probabilities as bars, the
+// class activation map over the image (opacity slider, class choice), the cell on the reference map,
+// and its confirmed class.
+import { state, groupOf, groupName, classColour, el, UNIDENTIFIED } from '../state.js';
+import { t, className, pct, num, errorText } from '../i18n.js';
+import { drawScatter } from './map.js';
+import { fillChoices, parseChoice } from './review.js';
+
+const $ = (id) => document.getElementById(id);
+let api = null;
+let view = null;   // {cell, cams, rgb, base (canvas with the crop), camClass, opacity}
+let opacity = 0.5;
+
+export function initCell(a) { api = a; }
+
+export function clearCell() {
+  view = null;
+  $('cell').hidden = true;
+  $('cell').replaceChildren();
+  $('cell-empty').hidden = false;
+}
+
+// extras: {cams: Float32Array[], rgb: Uint8Array, blob} or null while the heatmap is computed.
+export async function renderCell(cell, extras, { focus = false, fromReview = false } = {}) {
+  const art = $('cell');
+  $('cell-empty').hidden = true;
+  art.hidden = false;
+  const keepClass = view && view.cell.id === cell.id ? view.camClass : null;
+  view = { cell, cams: extras?.cams || null, rgb: extras?.rgb || null, base: null, camClass: keepClass ?? (cell.ok ? cell.index : 0), fromReview };
+  if (extras && cell.ok) view.base = await baseCrop(extras);
+
+  const title = el('h2', { id: 'cell-title', tabindex: '-1', text: cell.name });
+  const head = el('div', { class: 'cell-head' }, title);
+  if (fromReview || state.cells.size > 1) head.append(el('button', { type: 'button', class: 'quiet', text: t('cell.back'), onclick: () => api.showView('review', true) }));
+  if (!cell.ok) {
+    art.replaceChildren(head, el('p', { class: 'error big', text: t('flag.error', { error: errorText(cell.error) }) }));
+    art.dataset.error = cell.error;
+    delete art.dataset.label;
+    if (focus) title.focus();
+    return;
+  }
+  delete art.dataset.error;
+  art.dataset.label = cell.label;
+  art.dataset.id = String(cell.id);
+
+  // Heatmap panel.
+  const canvas = el('canvas', { id: 'cam-canvas', class: 'cam', width: '320', height: '320', role: 'img' });
+  const camSel = el('select', { id: 'cam-class' }, state.info.classes.map((c, k) => el('option', { value: String(k), text: className(c) })));
+  camSel.value = String(view.camClass);
+  camSel.addEventListener('change', () => { view.camClass = Number(camSel.value); paintCam(); });
+  const slider = el('input', { type: 'range', id: 'cam-opacity', min: '0', max: '1', step: '0.05', value: String(opacity) });
+  const out = el('output', { for: 'cam-opacity', text: pct(opacity, 0) });
+  slider.addEventListener('input', () => { opacity = Number(slider.value); out.textContent = pct(opacity, 0); paintCam(); });
+  const camPanel = el('section', { class: 'panel cam-panel', 'aria-labelledby': 'cam-h' },
+    el('h3', { id: 'cam-h', text: t('cell.cam') }),
+    el('div', { class: 'cam-box' }, canvas, view.base ? null : el('p', { class: 'cam-wait muted', text: t('cell.loadingCam') })),
+    el('p', { class: 'muted small', text: t('cam.caption') }),
+    el('div', { class: 'field' }, el('label', { for: 'cam-class', text: t('cam.class') }), camSel),
+    el('div', { class: 'field' }, el('label', { for: 'cam-opacity', text: t('cam.opacity') }), el('div', { class: 'row' }, slider, out)));
+
+  // Verdict panel.
+  const verdict = el('section', { class: 'panel verdict', 'aria-labelledby': 'verdict-h' }, el('h3', { id: 'verdict-h', text: t('cell.prediction') }));
+  verdict.append(el('div', { id: 'verdict-body' }));
+  const probs = el('div', { class: 'probs', role: 'list', 'aria-label': t('cell.probs') });
+  state.info.classes.forEach((c, k) => {
+    const fill = el('span', { class: 'fill' });
+    fill.style.width = `${(100 * cell.probs[k]).toFixed(1)}%`;
+    fill.style.background = classColour(k);
+    probs.append(el('div', { class: `prob${k === cell.index ? ' top' : ''}`, role: 'listitem', dataset: { class: c } },
+      el('span', { class: 'pname', text: className(c) }),
+      el('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
+      el('span', { class: 'pval', text: pct(cell.probs[k]) })));
+  });
+  verdict.append(el('h4', { text: t('cell.probs') }), probs);
+
+  // Map panel.
+  const mini = el('canvas', { id: 'mini-map', class: 'mini-map' });
+  const mapPanel = el('section', { class: 'panel map-panel', 'aria-labelledby': 'mini-h' }, el('h3', { id: 'mini-h', text: t('cell.map') }));
+  if (state.map && state.mapOk && cell.ood) {
+    mapPanel.append(el('button', { type: 'button', class: 'mini-link', 'aria-label': t('tab.map'), onclick: () => api.showView('map', true) }, mini),
+      el('p', { class: 'muted small', text: t('cell.mapCaption') }),
+      el('p', { class: 'small', text: t('cell.ood', { score: cell.ood.score.toFixed(4), t: state.map.ood.threshold }) }));
+  } else mapPanel.append(el('p', { class: 'muted', text: state.mapError ? t('map.unavailable', { error: state.mapError }) : t('cell.noMap') }));
+
+  art.replaceChildren(head, el('div', { class: 'cell-grid' }, verdict, camPanel, mapPanel));
+  renderVerdict();
+  paintCam();
+  if (mini.isConnected) drawScatter(mini, Math.min(240, mapPanel.clientWidth - 24 || 240), { highlight: cell.id, small: true });
+  if (focus) title.focus();
+}
+
+// The part that changes with a reassignment or the threshold.
+export function renderVerdict() {
+  if (!view || !view.cell.ok) return;
+  const cell = view.cell;
+  const body = $('verdict-body');
+  if (!body) return;
+  const g = groupOf(cell);
+  const flags = el('div', { class: 'flags-box' });
+  if (cell.ood && cell.ood.flagged) flags.append(el('p', { class: 'warn ood-warning', role: 'note', text: t('flag.ood') }));
+  if (cell.confidence < state.threshold && (cell.confirmed === null || cell.confirmed === undefined)) flags.append(el('p', { class: 'warn', text: t('flag.unidentified', { t: num(state.threshold) }) }));
+  if (cell.confirmed !== null && cell.confirmed !== undefined) flags.append(el('p', { class: 'note', text: t('flag.reassigned', { cls: className(cell.label) }) }));
+  const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+  sw.style.background = classColour(cell.index);
+  const confirm = el('select', { id: 'cell-confirm' });
+  fillChoices(confirm, cell);
+  confirm.addEventListener('change', () => api.reassign(cell.id, parseChoice(confirm.value)));
+  body.replaceChildren(
+    el('p', { class: 'prediction', dataset: { group: typeof g === 'number' ? state.info.classes[g] : g } }, sw,
+      el('span', { class: 'pred-label', text: className(cell.label) }), ' ',
+      el('span', { class: 'conf', text: t('cell.confidence', { p: pct(cell.confidence) }) })),
+    flags,
+    el('div', { class: 'field' }, el('label', { for: 'cell-confirm', text: t('cell.confirm') }), confirm));
+}
+
+export function currentCellId() { return view ? view.cell.id : null; }
+
+// The square the model saw: the centre square of the decoded image (sharper than the S x S input),
+// or the engine's own input crop when the browser cannot decode the file.
+async function baseCrop({ blob, rgb }) {
+  const c = document.createElement('canvas');
+  if (blob && 'createImageBitmap' in self) {
+    try {
+      const bmp = await createImageBitmap(blob, { imageOrientation: 'none' });
+      const side = Math.min(bmp.width, bmp.height);
+      const sx = Math.floor((bmp.width - side) / 2), sy = Math.floor((bmp.height - side) / 2);
+      const S = Math.min(side, 640);
+      c.width = S; c.height = S;
+      c.getContext('2d').drawImage(bmp, sx, sy, side, side, 0, 0, S, S);
+      bmp.close();
+      return c;
+    } catch { /* fall through to the engine's crop */ }
+  }
+  if (!rgb) return null;
+  const S = state.info.inputSize;
+  c.width = S; c.height = S;
+  const img = new ImageData(S, S);
+  for (let i = 0; i < S * S; i++) {
+    img.data[4 * i] = rgb[3 * i]; img.data[4 * i + 1] = rgb[3 * i + 1]; img.data[4 * i + 2] = rgb[3 * i + 2]; img.data[4 * i + 3] = 255;
+  }
+  c.getContext('2d').putImageData(img, 0, 0);
+  return c;
+}
+
+// Heat colours: dark blue -> cyan -> yellow -> red.
+const STOPS = [[0, [48, 18, 59]], [0.25, [40, 120, 230]], [0.5, [30, 210, 170]], [0.75, [250, 200, 40]], [1, [200, 20, 10]]];
+function heat(v) {
+  for (let i = 1; i < STOPS.length; i++) {
+    if (v <= STOPS[i][0]) {
+      const [a, ca] = STOPS[i - 1], [b, cb] = STOPS[i];
+      const f = (v - a) / (b - a);
+      return [0, 1, 2].map((j) => ca[j] + f * (cb[j] - ca[j]));
+    }
+  }
+  return STOPS[STOPS.length - 1][1];
+}
+
+function paintCam() {
+  const canvas = $('cam-canvas');
+  if (!canvas || !view) return;
+  const ctx = canvas.getContext('2d');
+  const W = canvas.width;
+  ctx.clearRect(0, 0, W, W);
+  if (!view.base) return;
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(view.base, 0, 0, W, W);
+  const k = view.camClass;
+  canvas.setAttribute('aria-label', t('cam.alt', { cls: className(state.info.classes[k]) }));
+  if (!view.cams || opacity <= 0) return;
+  const cam = view.cams[k];
+  const cw = state.info.camWidth, ch = state.info.camHeight;
+  let lo = Infinity, hi = -Infinity;
+  for (const v of cam) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const span = hi - lo > 1e-12 ? hi - lo : 1;
+  const N = 96;
+  const img = new ImageData(N, N);
+  for (let y = 0; y < N; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * ch / N - 0.5, 0), ch - 1);
+    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, ch - 1), wy = fy - y0;
+    for (let x = 0; x < N; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * cw / N - 0.5, 0), cw - 1);
+      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, cw - 1), wx = fx - x0;
+      const v = (1 - wy) * ((1 - wx) * cam[y0 * cw + x0] + wx * cam[y0 * cw + x1]) + wy * ((1 - wx) * cam[y1 * cw + x0] + wx * cam[y1 * cw + x1]);
+      const n = (v - lo) / span;
+      const [r, g, b] = heat(n);
+      const o = 4 * (y * N + x);
+      img.data[o] = r; img.data[o + 1] = g; img.data[o + 2] = b;
+      img.data[o + 3] = Math.round(255 * opacity * (0.25 + 0.75 * n));
+    }
+  }
+  const off = document.createElement('canvas');
+  off.width = N; off.height = N;
+  off.getContext('2d').putImageData(img, 0, 0);
+  ctx.drawImage(off, 0, 0, W, W);
+}
+
+export function hasView(id) { return view && view.cell.id === id; }
+export function refreshCell() {
+  if (!view) return;
+  const c = state.cells.get(view.cell.id);
+  if (!c) { clearCell(); return; }
+  view.cell = c;
+  renderVerdict();
+}
+export { UNIDENTIFIED };

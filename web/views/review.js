@@ -1,0 +1,323 @@
+// review.js - the batch view: gallery grouped by class (like a CellaVision review screen), the
+// differential count (table + chart), the confidence threshold, reassignment by click, keyboard or
+// drag, and export.
+import { state, groupOf, groupName, groupId, counts, classColour, GREY, UNIDENTIFIED, el } from '../state.js';
+import { t, className, pct, num, errorText } from '../i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const DRAG_TYPE = 'application/x-bloodcell-cell';
+let api = null;
+const items = new Map();     // id -> li
+const groups = new Map();    // group key ('0'..'7', 'unidentified', 'excluded', 'error') -> {section, list, count}
+let io = null;
+let countsQueued = false;
+
+export function initReview(a) {
+  api = a;
+  io = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      io.unobserve(e.target);
+      loadThumb(e.target);
+    }
+  }, { rootMargin: '300px' });
+
+  const gallery = $('gallery');
+  gallery.addEventListener('click', (e) => {
+    const li = e.target.closest('li.cell');
+    if (li) select(Number(li.dataset.id), true);
+  });
+  gallery.addEventListener('dblclick', (e) => {
+    const li = e.target.closest('li.cell');
+    if (li) api.openCell(Number(li.dataset.id));
+  });
+  gallery.addEventListener('keydown', onKey);
+  gallery.addEventListener('dragstart', (e) => {
+    const li = e.target.closest('li.cell');
+    if (!li || li.dataset.group === 'error') { e.preventDefault(); return; }
+    e.dataTransfer.setData(DRAG_TYPE, li.dataset.id);
+    e.dataTransfer.effectAllowed = 'move';
+    li.classList.add('dragging');
+  });
+  gallery.addEventListener('dragend', (e) => e.target.closest?.('li.cell')?.classList.remove('dragging'));
+
+  $('reassign').addEventListener('change', (e) => {
+    if (state.selected === null) return;
+    api.reassign(state.selected, parseChoice(e.target.value));
+  });
+  $('open-selected').addEventListener('click', () => { if (state.selected !== null) api.openCell(state.selected); });
+}
+
+// <select> values: 'auto' (model's call), 'u' (unidentified), '0'..'7' (class index).
+export function parseChoice(v) {
+  if (v === 'auto') return null;
+  if (v === 'u') return UNIDENTIFIED;
+  return Number(v);
+}
+
+export function choiceValue(confirmed) {
+  if (confirmed === null || confirmed === undefined) return 'auto';
+  return confirmed === UNIDENTIFIED ? 'u' : String(confirmed);
+}
+
+// Options for a reassign <select>: the model's call, each class, unidentified.
+export function fillChoices(select, cell) {
+  select.replaceChildren(
+    el('option', { value: 'auto', text: t('reassign.auto', { cls: cell && cell.ok ? className(cell.label) : '—' }) }),
+    ...state.info.classes.map((c, k) => el('option', { value: String(k), text: `${k + 1} · ${className(c)}` })),
+    el('option', { value: 'u', text: `U · ${t('group.unidentified')}` }));
+  if (cell) select.value = choiceValue(cell.confirmed);
+}
+
+function groupKey(g) { return String(g); }
+
+// Builds the group sections (once per model / language change).
+export function buildGroups() {
+  const gallery = $('gallery');
+  gallery.replaceChildren();
+  groups.clear();
+  const keys = [...state.info.classes.map((_, k) => k), 'unidentified', 'excluded', 'error'];
+  for (const g of keys) {
+    const count = el('span', { class: 'count', text: '0' });
+    const title = el('h3', {}, el('span', { class: 'swatch', 'aria-hidden': 'true' }), el('span', { class: 'gname', text: groupName(g) }), ' ', count);
+    const colour = typeof g === 'number' ? classColour(g) : GREY;
+    title.firstChild.style.background = colour;
+    const list = el('ul', { class: 'thumbs', role: 'listbox', 'aria-label': groupName(g) });
+    const section = el('section', { class: 'group', dataset: { group: typeof g === 'number' ? state.info.classes[g] : g } }, title, list,
+      el('p', { class: 'group-empty muted small', text: t('group.empty') }));
+    if (g === 'excluded' || g === 'error') section.classList.add('auto-hide');
+    else {
+      const value = g === 'unidentified' ? UNIDENTIFIED : g;
+      section.addEventListener('dragover', (e) => {
+        if (!e.dataTransfer.types.includes(DRAG_TYPE)) return;
+        e.preventDefault();
+        e.stopPropagation();
+        e.dataTransfer.dropEffect = 'move';
+        section.classList.add('drop-over');
+      });
+      section.addEventListener('dragleave', (e) => { if (!section.contains(e.relatedTarget)) section.classList.remove('drop-over'); });
+      section.addEventListener('drop', (e) => {
+        if (!e.dataTransfer.types.includes(DRAG_TYPE)) return;
+        e.preventDefault();
+        e.stopPropagation();
+        section.classList.remove('drop-over');
+        const id = Number(e.dataTransfer.getData(DRAG_TYPE));
+        if (state.cells.has(id)) api.reassign(id, value);
+      });
+    }
+    groups.set(groupKey(g), { section, list, count });
+    gallery.append(section);
+  }
+}
+
+function itemLabel(c) {
+  if (!c.ok) return `${c.name}: ${t('flag.error', { error: errorText(c.error) })}`;
+  return t('gallery.item', { name: c.name, cls: groupName(groupOf(c)), p: pct(c.confidence) });
+}
+
+function makeItem(c) {
+  const li = el('li', { class: 'cell', role: 'option', tabindex: '-1', 'aria-selected': 'false', draggable: c.ok ? 'true' : 'false',
+    dataset: { id: String(c.id), file: c.name } });
+  if (c.ok) {
+    li.dataset.label = c.label;
+    li.dataset.probs = JSON.stringify(c.probs);
+    li.append(el('img', { alt: '', decoding: 'async', draggable: 'false', width: '80', height: '80' }));
+    const flags = el('span', { class: 'flags' });
+    li.append(el('span', { class: 'cap' }, el('span', { class: 'name', text: c.name }), el('span', { class: 'conf' }), flags));
+  } else {
+    li.dataset.error = c.error;
+    li.append(el('span', { class: 'noimg', 'aria-hidden': 'true', text: '!' }),
+      el('span', { class: 'cap' }, el('span', { class: 'name', text: c.name }), el('span', { class: 'error', text: t('flag.error', { error: errorText(c.error) }) })));
+  }
+  return li;
+}
+
+function refreshItem(li, c) {
+  const g = groupOf(c);
+  li.dataset.group = groupId(g);
+  li.setAttribute('aria-label', itemLabel(c));
+  if (!c.ok) return;
+  li.querySelector('.conf').textContent = pct(c.confidence, 0);
+  const flags = li.querySelector('.flags');
+  flags.replaceChildren();
+  if (c.ood && c.ood.flagged) flags.append(el('span', { class: 'flag ood', title: t('flag.ood'), text: '⚠' }));
+  if (c.confirmed !== null && c.confirmed !== undefined) flags.append(el('span', { class: 'flag user', title: t('flag.reassigned', { cls: className(c.label) }), text: '✓' }));
+  li.classList.toggle('reassigned', c.confirmed !== null && c.confirmed !== undefined);
+}
+
+async function loadThumb(li) {
+  const img = li.querySelector('img');
+  if (!img || img.src) return;
+  const url = await api.thumbUrl(Number(li.dataset.id));
+  if (url) img.src = url;
+}
+
+// A new cell: appended to its group (ids only grow, so the order stays by id).
+export function addItem(c) {
+  const li = makeItem(c);
+  items.set(c.id, li);
+  refreshItem(li, c);
+  groups.get(groupKey(groupOf(c))).list.append(li);
+  if (c.ok) io.observe(li);
+  if (items.size === 1) li.tabIndex = 0;
+  queueCounts();
+}
+
+// A cell whose group may have changed: moved to its place (by id) in the new group.
+export function updateItem(c) {
+  const li = items.get(c.id);
+  if (!li) return;
+  const hadFocus = document.activeElement === li;
+  const before = li.dataset.group;
+  refreshItem(li, c);
+  if (li.dataset.group !== before) {
+    const list = groups.get(groupKey(groupOf(c))).list;
+    let next = null;
+    for (const other of list.children) if (Number(other.dataset.id) > c.id) { next = other; break; }
+    list.insertBefore(li, next);
+    if (hadFocus) li.focus();
+  }
+  if (state.selected === c.id) showSelection();
+  queueCounts();
+}
+
+// Every cell again (threshold, language or restore): items are kept, regrouped in id order.
+export function rebuild() {
+  const frags = new Map([...groups.keys()].map((k) => [k, document.createDocumentFragment()]));
+  for (const c of state.cells.values()) {
+    let li = items.get(c.id);
+    if (!li) { li = makeItem(c); items.set(c.id, li); if (c.ok) io.observe(li); }
+    refreshItem(li, c);
+    frags.get(groupKey(groupOf(c))).append(li);
+  }
+  for (const [k, g] of groups) g.list.replaceChildren(frags.get(k));
+  ensureTabStop();
+  if (state.selected !== null) showSelection();
+  renderCounts();
+}
+
+export function clearAll() {
+  for (const li of items.values()) io.unobserve(li);
+  items.clear();
+  for (const g of groups.values()) g.list.replaceChildren();
+  state.selected = null;
+  $('selection').hidden = true;
+  renderCounts();
+}
+
+function ensureTabStop() {
+  const all = $('gallery').querySelectorAll('li.cell');
+  if (!all.length) return;
+  if (![...all].some((li) => li.tabIndex === 0)) all[0].tabIndex = 0;
+}
+
+function select(id, focus) {
+  const prev = state.selected !== null ? items.get(state.selected) : null;
+  if (prev) { prev.setAttribute('aria-selected', 'false'); prev.tabIndex = -1; }
+  for (const li of $('gallery').querySelectorAll('li.cell[tabindex="0"]')) li.tabIndex = -1;
+  state.selected = id;
+  const li = items.get(id);
+  if (!li) return;
+  li.setAttribute('aria-selected', 'true');
+  li.tabIndex = 0;
+  if (focus) li.focus();
+  showSelection();
+}
+
+function showSelection() {
+  const c = state.cells.get(state.selected);
+  const bar = $('selection');
+  if (!c) { bar.hidden = true; return; }
+  bar.hidden = false;
+  $('selection-name').textContent = c.ok ? `${c.name} — ${groupName(groupOf(c))}` : `${c.name} — ${t('group.error')}`;
+  const sel = $('reassign');
+  fillChoices(sel, c);
+  sel.disabled = !c.ok;
+}
+
+function onKey(e) {
+  const li = e.target.closest('li.cell');
+  if (!li) return;
+  const id = Number(li.dataset.id);
+  const all = [...$('gallery').querySelectorAll('li.cell')];
+  const i = all.indexOf(li);
+  const K = state.info.classes.length;
+  let target = null;
+  switch (e.key) {
+    case 'ArrowRight': case 'ArrowDown': target = all[Math.min(i + 1, all.length - 1)]; break;
+    case 'ArrowLeft': case 'ArrowUp': target = all[Math.max(i - 1, 0)]; break;
+    case 'Home': target = all[0]; break;
+    case 'End': target = all[all.length - 1]; break;
+    case 'Enter': e.preventDefault(); api.openCell(id); return;
+    case ' ': e.preventDefault(); select(id, true); return;
+    default: {
+      const c = state.cells.get(id);
+      if (!c || !c.ok || e.ctrlKey || e.metaKey || e.altKey) return;
+      let value;
+      if (/^[1-9]$/.test(e.key) && Number(e.key) <= K) value = Number(e.key) - 1;
+      else if (e.key === 'u' || e.key === 'U') value = UNIDENTIFIED;
+      else if (e.key === '0') value = null;
+      else return;
+      e.preventDefault();
+      select(id, false);
+      api.reassign(id, value);
+      return;
+    }
+  }
+  e.preventDefault();
+  if (target) select(Number(target.dataset.id), true);
+}
+
+function queueCounts() {
+  if (countsQueued) return;
+  countsQueued = true;
+  requestAnimationFrame(() => { countsQueued = false; renderCounts(); });
+}
+
+export function renderCounts() {
+  const c = counts();
+  for (const [k, g] of groups) {
+    const n = g.list.childElementCount;
+    g.count.textContent = String(n);
+    g.section.classList.toggle('empty', n === 0);
+  }
+  $('review-count').textContent = String(c.total);
+  const diff = $('diff');
+  Object.assign(diff.dataset, { total: c.total, identified: c.identified, unidentified: c.unidentified, excluded: c.excluded, failed: c.error });
+  const classes = state.info.classes;
+  const body = el('tbody');
+  const chart = el('div', { class: 'diff-chart', role: 'img' });
+  const summary = [];
+  classes.forEach((cls, k) => {
+    const n = c.perClass[k];
+    const share = c.identified ? n / c.identified : 0;
+    const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+    sw.style.background = classColour(k);
+    body.append(el('tr', { dataset: { class: cls } }, el('th', { scope: 'row' }, sw, className(cls)),
+      el('td', { class: 'count', text: String(n) }), el('td', { class: 'pct', text: c.identified ? pct(share) : '—' })));
+    const bar = el('span', { class: 'bar' });
+    bar.style.height = `${(100 * share).toFixed(1)}%`;
+    bar.style.background = classColour(k);
+    chart.append(el('div', { class: 'col', title: `${className(cls)}: ${n}` }, el('div', { class: 'track' }, bar), el('span', { class: 'lbl', text: className(cls).slice(0, 3) })));
+    summary.push(`${className(cls)} ${c.identified ? pct(share) : '—'}`);
+  });
+  chart.setAttribute('aria-label', `${t('diff.chart')}: ${summary.join(', ')}`);
+  const table = el('table', { class: 'diff-table' },
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('diff.class') }), el('th', { scope: 'col', text: t('diff.count') }), el('th', { scope: 'col', text: t('diff.pct') }))),
+    body,
+    el('tfoot', {}, el('tr', {}, el('th', { scope: 'row', text: t('diff.identified') }), el('td', { class: 'count', text: String(c.identified) }), el('td', { text: c.identified ? pct(1, 0) : '—' }))));
+  const note = el('p', { class: 'diff-note', text: t('diff.note', { n: c.identified, u: c.unidentified, x: c.excluded, f: c.error }) });
+  diff.replaceChildren(el('div', { class: 'diff-body' }, table, chart), note);
+}
+
+export function setThresholdUI() {
+  $('threshold').value = String(state.threshold);
+  $('threshold-out').value = num(state.threshold);
+  $('threshold-out').textContent = num(state.threshold);
+  $('threshold-note').textContent = t('threshold.note', { d: num(state.defaultThreshold) });
+}
+
+export function focusSelected() {
+  const li = state.selected !== null ? items.get(state.selected) : null;
+  if (li) li.focus();
+}
