@@ -129,7 +129,7 @@ test-wasm: $(W)/test_kernels_simd.cjs $(WEB_ENGINE) $(N)/bloodcell
 test-python: $(N)/test_engine
 	$(PY) tests/test_python.py
 
-test-browser: web-assets
+test-browser: web-assets $(N)/bloodcell
 	node --test tests/browser/
 
 bench: $(N)/bloodcell $(WEB_ENGINE)

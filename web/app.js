@@ -5,7 +5,7 @@ import { state, el } from './state.js';
 import { Store } from './store.js';
 import * as review from './views/review.js';
 import { initMap, drawMain } from './views/map.js';
-import { initCell, renderCell, renderVerdict, clearCell, refreshCell, currentCellId } from './views/cell.js';
+import { initCell, renderCell, renderVerdict, clearCell, refreshCell, rerenderCell, currentCellId } from './views/cell.js';
 import { renderAbout } from './views/about.js';
 import { toCSV, toJSON, download } from './export.js';
 
@@ -106,6 +106,9 @@ document.querySelector('.tabs').addEventListener('keydown', (e) => {
 
 // ---- cells ---------------------------------------------------------------------------------------
 const store = new Store();
+let saves = 0;
+store.onsaved = () => { document.body.dataset.saved = String(++saves); };
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') store.flush(); });
 const blobs = new Map();      // id -> Blob (this session's files; older ones come from IndexedDB)
 const thumbs = new Map();     // id -> object URL
 
@@ -359,17 +362,11 @@ onLangChange(() => {
   review.buildGroups();
   review.rebuild();
   review.setThresholdUI();
-  const cur = currentCellId();
-  if (cur !== null && state.cells.has(cur)) openCellSilently(cur);
+  rerenderCell();
   if (currentView === 'map') drawMain();
   if (currentView === 'about') renderAbout(MAP_BASE);
 });
 
-async function openCellSilently(id) {
-  const keep = currentView;
-  await openCell(id, null, { focus: false });
-  showView(keep);
-}
 
 // ---- start ---------------------------------------------------------------------------------------
 async function fetchJSON(url) {

@@ -1,7 +1,7 @@
 // i18n.js - English and Spanish strings. The language comes from the saved choice, else from
 // navigator.language; the switch in the header changes it at once.
 //   t('key', {n: 3}) -> string with {n} replaced;  className('ig') -> the class's name in the language
-const STRINGS = {
+export const STRINGS = {
   en: {
     'skip': 'Skip to content',
     'tagline': 'Blood cell images classified on this device. No image leaves it.',
@@ -53,6 +53,7 @@ const STRINGS = {
     'flag.error': 'Could not classify: {error}',
     'group.unidentified': 'Unidentified', 'group.excluded': 'Not like the reference cells (excluded)', 'group.error': 'Failed',
     'group.empty': 'None',
+    'selection.none': 'No cell selected.',
     'reassign.label': 'Move to', 'reassign.open': 'Open cell', 'reassign.auto': 'Model’s call ({cls})',
     'gallery.help': 'Select a cell with a click or the arrow keys, then choose its class (keys 1–8, U for unidentified, 0 for the model’s call) or drag it to a group. Enter opens it.',
     'gallery.item': '{name}: {cls}, {p}',
@@ -160,6 +161,7 @@ const STRINGS = {
     'flag.error': 'No se pudo clasificar: {error}',
     'group.unidentified': 'No identificadas', 'group.excluded': 'Distintas de las células de referencia (excluidas)', 'group.error': 'Fallidas',
     'group.empty': 'Ninguna',
+    'selection.none': 'Ninguna célula seleccionada.',
     'reassign.label': 'Mover a', 'reassign.open': 'Abrir célula', 'reassign.auto': 'Decisión del modelo ({cls})',
     'gallery.help': 'Seleccione una célula con un clic o con las flechas y elija su clase (teclas 1–8, U para no identificada, 0 para la decisión del modelo) o arrástrela a un grupo. Intro la abre.',
     'gallery.item': '{name}: {cls}, {p}',
@@ -229,9 +231,9 @@ const CLASS_NAMES = {
 const ERRORS_ES = [
   [/^empty file/, 'archivo vacío'],
   [/^not an image/, 'no es una imagen (se esperaba JPEG, PNG o BMP)'],
-  [/^truncated image/, 'imagen truncada'],
-  [/^corrupt image/, 'imagen dañada'],
-  [/^unsupported image format/, 'formato de imagen no admitido'],
+  [/^truncated/, 'imagen truncada'],
+  [/^corrupt/, 'imagen dañada'],
+  [/^unsupported/, 'formato de imagen no admitido'],
   [/^image too large/, 'imagen demasiado grande'],
   [/^out of memory/, 'sin memoria'],
   [/^the file could not be read/, 'no se pudo leer el archivo'],

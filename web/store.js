@@ -19,6 +19,7 @@ export class Store {
     this.blobQueue = new Map();
     this.timer = 0;
     this.flushing = Promise.resolve();
+    this.onsaved = null;
   }
 
   async open() {
@@ -69,7 +70,7 @@ export class Store {
     const tx = this.db.transaction(['cells', 'blobs'], 'readwrite');
     for (const c of cells) tx.objectStore('cells').put(c);
     for (const [id, b] of blobs) tx.objectStore('blobs').put(b, id);
-    this.flushing = done(tx).catch((err) => console.warn('bloodcell: could not save the review', err));
+    this.flushing = done(tx).then(() => this.onsaved?.(), (err) => console.warn('bloodcell: could not save the review', err));
     return this.flushing;
   }
 
@@ -78,6 +79,7 @@ export class Store {
     const tx = this.db.transaction('meta', 'readwrite');
     tx.objectStore('meta').put(value, key);
     await done(tx);
+    this.onsaved?.();
   }
 
   async clear() {

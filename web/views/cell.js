@@ -26,8 +26,10 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
   $('cell-empty').hidden = true;
   art.hidden = false;
   const keepClass = view && view.cell.id === cell.id ? view.camClass : null;
-  view = { cell, cams: extras?.cams || null, rgb: extras?.rgb || null, base: null, camClass: keepClass ?? (cell.ok ? cell.index : 0), fromReview };
+  view = { cell, extras, cams: extras?.cams || null, rgb: extras?.rgb || null, base: null, camClass: keepClass ?? (cell.ok ? cell.index : 0), fromReview };
   if (extras && cell.ok) view.base = await baseCrop(extras);
+  // A re-render keeps the focus on the control (same id) that had it.
+  const activeId = art.contains(document.activeElement) ? document.activeElement.id : null;
 
   const title = el('h2', { id: 'cell-title', tabindex: '-1', text: cell.name });
   const head = el('div', { class: 'cell-head' }, title);
@@ -37,6 +39,7 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
     art.dataset.error = cell.error;
     delete art.dataset.label;
     if (focus) title.focus();
+    else if (activeId) document.getElementById(activeId)?.focus();
     return;
   }
   delete art.dataset.error;
@@ -85,8 +88,9 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
   art.replaceChildren(head, el('div', { class: 'cell-grid' }, verdict, camPanel, mapPanel));
   renderVerdict();
   paintCam();
-  if (mini.isConnected) drawScatter(mini, Math.min(240, mapPanel.clientWidth - 24 || 240), { highlight: cell.id, small: true });
+  if (mini.isConnected) drawScatter(mini, Math.max(160, Math.min(240, (mapPanel.clientWidth || 264) - 24)), { highlight: cell.id, small: true });
   if (focus) title.focus();
+  else if (activeId) document.getElementById(activeId)?.focus();
 }
 
 // The part that changes with a reassignment or the threshold.
@@ -111,6 +115,12 @@ export function renderVerdict() {
       el('span', { class: 'conf', text: t('cell.confidence', { p: pct(cell.confidence) }) })),
     flags,
     el('div', { class: 'field' }, el('label', { for: 'cell-confirm', text: t('cell.confirm') }), confirm));
+}
+
+// Again, in place (language change): same cell, same heatmap.
+export function rerenderCell() {
+  if (view) return renderCell(view.cell, view.extras, { fromReview: view.fromReview });
+  return null;
 }
 
 export function currentCellId() { return view ? view.cell.id : null; }

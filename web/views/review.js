@@ -121,6 +121,7 @@ function makeItem(c) {
   if (c.ok) {
     li.dataset.label = c.label;
     li.dataset.probs = JSON.stringify(c.probs);
+    if (c.ood) li.dataset.ood = JSON.stringify(c.ood);
     li.append(el('img', { alt: '', decoding: 'async', draggable: 'false', width: '80', height: '80' }));
     const flags = el('span', { class: 'flags' });
     li.append(el('span', { class: 'cap' }, el('span', { class: 'name', text: c.name }), el('span', { class: 'conf' }), flags));
@@ -157,7 +158,9 @@ export function addItem(c) {
   const li = makeItem(c);
   items.set(c.id, li);
   refreshItem(li, c);
-  groups.get(groupKey(groupOf(c))).list.append(li);
+  const g = groups.get(groupKey(groupOf(c)));
+  g.list.append(li);
+  if (g.section.classList.contains('empty')) groupState(g);
   if (c.ok) io.observe(li);
   if (items.size === 1) li.tabIndex = 0;
   queueCounts();
@@ -171,10 +174,13 @@ export function updateItem(c) {
   const before = li.dataset.group;
   refreshItem(li, c);
   if (li.dataset.group !== before) {
-    const list = groups.get(groupKey(groupOf(c))).list;
+    const from = li.closest('section.group');
+    const to = groups.get(groupKey(groupOf(c)));
     let next = null;
-    for (const other of list.children) if (Number(other.dataset.id) > c.id) { next = other; break; }
-    list.insertBefore(li, next);
+    for (const other of to.list.children) if (Number(other.dataset.id) > c.id) { next = other; break; }
+    to.list.insertBefore(li, next);
+    groupState(to);
+    for (const g of groups.values()) if (g.section === from) groupState(g);
     if (hadFocus) li.focus();
   }
   if (state.selected === c.id) showSelection();
@@ -201,7 +207,7 @@ export function clearAll() {
   items.clear();
   for (const g of groups.values()) g.list.replaceChildren();
   state.selected = null;
-  $('selection').hidden = true;
+  showSelection();
   renderCounts();
 }
 
@@ -227,8 +233,14 @@ function select(id, focus) {
 function showSelection() {
   const c = state.cells.get(state.selected);
   const bar = $('selection');
-  if (!c) { bar.hidden = true; return; }
-  bar.hidden = false;
+  bar.dataset.empty = c ? '0' : '1';
+  $('open-selected').disabled = !c;
+  if (!c) {
+    $('selection-name').textContent = t('selection.none');
+    $('reassign').replaceChildren();
+    $('reassign').disabled = true;
+    return;
+  }
   $('selection-name').textContent = c.ok ? `${c.name} — ${groupName(groupOf(c))}` : `${c.name} — ${t('group.error')}`;
   const sel = $('reassign');
   fillChoices(sel, c);
@@ -274,13 +286,15 @@ function queueCounts() {
   requestAnimationFrame(() => { countsQueued = false; renderCounts(); });
 }
 
+function groupState(g) {
+  const n = g.list.childElementCount;
+  g.count.textContent = String(n);
+  g.section.classList.toggle('empty', n === 0);
+}
+
 export function renderCounts() {
   const c = counts();
-  for (const [k, g] of groups) {
-    const n = g.list.childElementCount;
-    g.count.textContent = String(n);
-    g.section.classList.toggle('empty', n === 0);
-  }
+  for (const g of groups.values()) groupState(g);
   $('review-count').textContent = String(c.total);
   const diff = $('diff');
   Object.assign(diff.dataset, { total: c.total, identified: c.identified, unidentified: c.unidentified, excluded: c.excluded, failed: c.error });
