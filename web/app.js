@@ -8,9 +8,9 @@ import { initMap, drawMain } from './views/map.js';
 import { initCell, renderCell, renderVerdict, clearCell, refreshCell, rerenderCell, currentCellId } from './views/cell.js';
 import { renderAbout } from './views/about.js';
 import { toCSV, toJSON, download } from './export.js';
+import { attach, worker } from './boot.js';
 
 const $ = (id) => document.getElementById(id);
-const MODEL_URL = new URL('./models/bloodcell.bin', import.meta.url).href;
 const MAP_URL = new URL('./models/reference-map.json', import.meta.url).href;
 const CARD_URL = new URL('./models/model-card.json', import.meta.url).href;
 const MAP_BASE = new URL('./models/', import.meta.url).href;
@@ -20,15 +20,13 @@ const IMAGE_EXT = /\.(jpe?g|png|bmp|gif|webp|tiff?)$/i;
 setLang(pickLanguage());
 $('lang').value = getLang();
 
-// ---- worker ------------------------------------------------------------------------------------
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+// ---- worker (started by boot.js) -----------------------------------------------------------------
 let nextReq = 0;
 const pending = new Map();
 let readyResolve;
 const ready = new Promise((r) => { readyResolve = r; });
 
-worker.onmessage = (ev) => {
-  const m = ev.data;
+function onWorkerMessage(m) {
   if (m.type === 'ready') {
     state.info = m.info;
     performance.mark('bloodcell-ready');
@@ -48,13 +46,7 @@ worker.onmessage = (ev) => {
     pending.delete(m.id);
     if (done) done(m.result);
   }
-};
-worker.onerror = (e) => {
-  document.body.dataset.ready = 'error';
-  setStatus(t('status.modelError', { error: e.message || 'worker failed' }), true);
-  readyResolve(false);
-};
-worker.postMessage({ type: 'init', modelUrl: MODEL_URL, mapUrl: MAP_URL });
+}
 
 function classifyBytes(buf, cam) {
   return new Promise((resolve) => {
@@ -376,6 +368,11 @@ async function fetchJSON(url) {
 }
 
 async function start() {
+  attach(onWorkerMessage, (e) => {
+    document.body.dataset.ready = 'error';
+    setStatus(t('status.modelError', { error: e.message || 'worker failed' }), true);
+    readyResolve(false);
+  });
   loadExamples();
   const cardP = fetchJSON(CARD_URL).then((c) => { state.card = c; }, (err) => { state.cardError = err.message; });
   const mapP = fetchJSON(MAP_URL).then((m) => { state.map = m; }, (err) => { state.mapError = err.message; });

@@ -1,6 +1,7 @@
 // worker.js - runs the wasm engine off the main thread. One engine per worker.
 // Messages in:
-//   {type:'init', modelUrl, mapUrl}               load the model, then the reference map (optional)
+//   {type:'init', model|modelUrl, wasm?|wasmUrl?, mapUrl?}   load the model (bytes, or fetched here) with the
+//                                                             wasm, then the reference map (optional)
 //   {type:'classify', id, bytes(ArrayBuffer), cam:bool}
 // Messages out:
 //   {type:'ready', info}  |  {type:'error', error}  |  {type:'map', ok, error?, n, k, threshold}
@@ -9,6 +10,8 @@
 //              cams?: Float32Array[] (one per class), rgb?: Uint8Array S*S*3}
 import { loadEngine } from './engine/engine.js';
 import { RefMap, decodeEmbeddings, checkMap } from './refmap.js';
+// Imported here as well as by engine.js so that it loads in parallel with engine.js, not after it.
+import './engine/bloodcell.js';
 
 let engine = null;
 let refmap = null;
@@ -39,8 +42,10 @@ async function loadMap(mapUrl) {
 
 async function init(msg) {
   try {
-    const bytes = new Uint8Array(await fetchBytes(msg.modelUrl, 'model file'));
-    engine = await loadEngine(bytes);
+    // The model and the wasm binary are fetched at the same time.
+    const [model, wasm] = await Promise.all([msg.model || fetchBytes(msg.modelUrl, 'model file'),
+      msg.wasm || (msg.wasmUrl ? fetchBytes(msg.wasmUrl, 'engine (wasm)') : null)]);
+    engine = await loadEngine(new Uint8Array(model), wasm ? { wasmBinary: wasm } : {});
   } catch (err) {
     postMessage({ type: 'error', error: String(err.message || err) });
     return;
