@@ -185,6 +185,7 @@ function pump() {
 async function processFile(file, single) {
   const id = state.nextId++;
   const name = file.webkitRelativePath || file.name || `image-${id}`;
+  run.lastName = name;
   let r;
   if (file.size > MAX_MB * 1024 * 1024) r = { ok: false, error: `image too large (${(file.size / 1048576).toFixed(1)} MB; the limit is ${MAX_MB} MB)` };
   else {
@@ -206,7 +207,10 @@ function finish() {
   run.active = false;
   document.body.dataset.busy = '0';
   if (run.cancelled) setStatusKey('status.cancelled', { done: run.done, total: run.total });
+  else if (run.total === 1 && run.lastName) setStatusKey('status.doneOne', { name: run.lastName, ms: num(secs * 1000, 0) });
   else setStatusKey('status.done', { n: run.done, s: num(secs, 1), rate: num(run.done / Math.max(secs, 1e-3), 1) });
+  if (skipped && statusKey) setStatus(`${t(statusKey.key, statusKey.vars)} ${t('status.skipped', { n: skipped })}`);
+  skipped = 0;
   $('progress-bar').value = run.total ? run.done / run.total : 1;
   setTimeout(() => { if (!run.active) $('progress').hidden = true; }, 1500);
   store.flush();
@@ -234,12 +238,14 @@ $('cancel').addEventListener('click', () => {
   if (run.inflight === 0) finish();
 });
 
+let skipped = 0;   // non-image files left out of folder picks, reported when the batch ends
 async function addFiles(files, { folder = false } = {}) {
   files = [...files];
   if (!(await ready)) { setStatusKey('status.modelError', { error: state.modelError || '' }, true); return; }
   if (folder) {
     const images = files.filter((f) => (f.type && f.type.startsWith('image/')) || IMAGE_EXT.test(f.name));
-    if (images.length < files.length) setStatusKey('status.skipped', { n: files.length - images.length });
+    skipped += files.length - images.length;
+    if (images.length < files.length) setStatusKey('status.skipped', { n: skipped });
     files = images;
   }
   if (!files.length) { setStatusKey('status.noImages'); return; }

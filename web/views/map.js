@@ -45,7 +45,7 @@ export function drawScatter(canvas, w, { highlight = null, small = false } = {})
   const css = getComputedStyle(canvas);
   const fg = css.color || '#111';
   const P = coords(w, small ? 6 : 12);
-  const rr = small ? 1.8 : Math.max(2.2, w / 220);
+  const rr = small ? 2.4 : Math.max(2.6, w / 200);
   ctx.globalAlpha = small ? 0.5 : 0.65;
   map.points.forEach((p, i) => {
     const [x, y] = P(p.x, p.y);
