@@ -20,6 +20,7 @@ const { count, size, warnings } = await generateSW({
   clientsClaim: true,
   cleanupOutdatedCaches: true,
   navigateFallback: 'index.html',
+  navigateFallbackDenylist: [/\/[^/?]+\.(?!html)[^/?.]+$/],
   ignoreURLParametersMatching: [/.*/],
   inlineWorkboxRuntime: true,
   sourcemap: false,

@@ -125,7 +125,11 @@ async function openCell(id, extras = null, opts = {}) {
   state.current = id;
   showView('cell');
   await renderCell(cell, extras, { focus: opts.focus ?? true, fromReview });
-  if (extras || !cell.ok) return;
+  if (!extras && cell.ok) await loadCam(id, fromReview);
+}
+
+// The heatmaps need the image again: classified once more with the CAM outputs.
+async function loadCam(id, fromReview) {
   const blob = await getBlob(id);
   if (!blob) return;
   const r = await classifyBytes(await blob.arrayBuffer(), true);
@@ -142,7 +146,7 @@ function reassign(id, value) {
   if (currentView === 'map') drawMain();
 }
 
-const api = { openCell: (id) => openCell(id), reassign, thumbUrl, showView, mapBase: MAP_BASE };
+const api = { openCell: (id) => openCell(id), loadCam, reassign, thumbUrl, showView, mapBase: MAP_BASE };
 initCell(api);
 review.initReview(api);
 initMap(api);
@@ -331,6 +335,17 @@ $('threshold').addEventListener('input', (e) => {
     renderVerdict();
     if (currentView === 'map') drawMain();
   });
+});
+// Arrow keys move the threshold by 0.01 (0.001 with Shift); the slider's own step is finer so that
+// the model card's default (3 decimals) is kept exactly.
+$('threshold').addEventListener('keydown', (e) => {
+  const dir = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 }[e.key];
+  if (!dir) return;
+  e.preventDefault();
+  const v = Math.min(1, Math.max(0, Math.round((Number(e.target.value) + dir * (e.shiftKey ? 0.001 : 0.01)) * 1000) / 1000));
+  e.target.value = String(v);
+  e.target.dispatchEvent(new Event('input', { bubbles: true }));
+  e.target.dispatchEvent(new Event('change', { bubbles: true }));
 });
 $('threshold').addEventListener('change', () => store.setMeta('threshold', { value: state.threshold, default: state.defaultThreshold }).catch(() => {}));
 $('export-csv').addEventListener('click', () => download(toCSV(), 'text/csv;charset=utf-8', 'csv'));

@@ -39,6 +39,16 @@ test('keyboard only: tabs, examples, gallery reassignment and the map; every con
   await page.focus('#cam-class');
   await press(page, 'ArrowDown');
 
+  // The threshold slider: arrows move it by 0.01, Shift+arrows by 0.001.
+  await page.click('#tab-review');
+  await page.focus('#threshold');
+  const t0 = Number(await page.inputValue('#threshold'));
+  await page.keyboard.press('ArrowLeft');
+  const t1 = Number(await page.inputValue('#threshold'));
+  assert.ok(Math.abs(t1 - Math.max(0, t0 - 0.01)) < 1e-9, `${t0} -> ${t1}`);
+  await page.keyboard.press('Shift+ArrowRight');
+  assert.ok(Math.abs(Number(await page.inputValue('#threshold')) - Math.min(1, t1 + 0.001)) < 1e-9);
+  await page.click('#tab-cell');
   await setThreshold(page, 0);
   await page.setInputFiles('#files', fixtureImages);
   await page.waitForFunction(() => document.body.dataset.busy === '0' && document.querySelectorAll('#gallery li.cell').length === 9);

@@ -118,9 +118,11 @@ export function renderVerdict() {
 }
 
 // Again, in place (language change): same cell, same heatmap.
-export function rerenderCell() {
-  if (view) return renderCell(view.cell, view.extras, { fromReview: view.fromReview });
-  return null;
+export async function rerenderCell() {
+  if (!view) return;
+  const { cell, extras, fromReview } = view;
+  await renderCell(cell, extras, { fromReview });
+  if (!extras && cell.ok) api.loadCam(cell.id, fromReview);
 }
 
 export function currentCellId() { return view ? view.cell.id : null; }

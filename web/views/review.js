@@ -326,8 +326,8 @@ export function renderCounts() {
 
 export function setThresholdUI() {
   $('threshold').value = String(state.threshold);
-  $('threshold-out').value = num(state.threshold);
-  $('threshold-out').textContent = num(state.threshold);
+  const d = Math.round(state.threshold * 1000) % 10 ? 3 : 2;
+  $('threshold-out').value = num(state.threshold, d);
   $('threshold-note').textContent = t('threshold.note', { d: num(state.defaultThreshold) });
 }
 
