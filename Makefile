@@ -114,6 +114,7 @@ test: test-native test-sanitize test-wasm test-python test-browser
 test-native: $(N)/test_ops_xnnpack $(N)/test_engine $(N)/test_preprocess $(N)/bloodcell
 	$(N)/test_ops_xnnpack 400
 	$(N)/test_engine $(TEST_MODEL) tests/fixtures/random-model-cases.bin
+	$(N)/test_engine $(MODEL) tests/fixtures/model-parity.bin
 	$(N)/test_preprocess
 	bash tests/test_cli.sh
 
