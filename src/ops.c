@@ -96,7 +96,7 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
           taps[t * BC_DWCONV_CR + i] = k;
           sum += k;
         }
-        bias[i] = d->bias[c] - d->in.zero_point * sum;
+        bias[i] = (int32_t)((uint32_t)d->bias[c] - (uint32_t)(d->in.zero_point * sum));
         scale[i] = requant[c];
       }
       memcpy(p, bias, sizeof(bias));
@@ -128,7 +128,7 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
               wk[t * kc_padded * BC_IGEMM_NR + (k / 2) * 2 * BC_IGEMM_NR + n * 2 + (k % 2)] = v;
               sum += v;
             }
-          bias[n] = d->bias[oc] - d->in.zero_point * sum;
+          bias[n] = (int32_t)((uint32_t)d->bias[oc] - (uint32_t)(d->in.zero_point * sum));
           scale[n] = requant[oc];
         }
         memcpy(p, bias, sizeof(bias));

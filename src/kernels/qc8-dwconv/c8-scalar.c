@@ -17,7 +17,7 @@ void bc_qc8_dwconv_c8__scalar(size_t pixels, size_t channels, size_t ks, const i
         const int8_t *x = a[t] == zero ? zero : a[t] + a_offset;
         int16_t k[BC_DWCONV_CR];
         memcpy(k, wt, sizeof(k));
-        for (size_t i = 0; i < cb; i++) acc[i] += (int32_t)x[c0 + i] * k[i];
+        for (size_t i = 0; i < cb; i++) acc[i] = (int32_t)((uint32_t)acc[i] + (uint32_t)((int32_t)x[c0 + i] * k[i]));
       }
       float scale[BC_DWCONV_CR];
       memcpy(scale, wt, sizeof(scale));

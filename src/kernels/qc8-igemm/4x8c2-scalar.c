@@ -27,7 +27,8 @@ void bc_qc8_igemm_4x8c2__scalar(size_t mr, size_t nc, size_t kc, size_t ks, cons
           const int32_t x0 = k < kc ? row[m][k] : 0;
           const int32_t x1 = k + 1 < kc ? row[m][k + 1] : 0;
           for (size_t n = 0; n < BC_IGEMM_NR; n++)
-            acc[m][n] += x0 * (int32_t)wk[2 * n] + x1 * (int32_t)wk[2 * n + 1];
+            /* int32 wraps like the SIMD kernel (and XNNPACK): add as uint32 so the wrap is defined C */
+            acc[m][n] = (int32_t)((uint32_t)acc[m][n] + (uint32_t)(x0 * (int32_t)wk[2 * n] + x1 * (int32_t)wk[2 * n + 1]));
         }
         wk += 2 * BC_IGEMM_NR;
       }
