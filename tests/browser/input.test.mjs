@@ -34,8 +34,9 @@ test('drop, paste, examples and folder pick all classify', async () => {
   assert.equal(await page.textContent('#cell-title'), fixtureImages[3].split('/').pop());
   // One click on an example classifies it.
   await page.click('#examples button[data-file="platelet-2.jpg"]');
+  // The previous cell is still shown until the example's result arrives: wait for the new one.
+  await page.waitForFunction(() => document.getElementById('cell-title')?.textContent === 'platelet-2.jpg');
   await page.waitForSelector('#cell[data-label] #cam-canvas');
-  assert.equal(await page.textContent('#cell-title'), 'platelet-2.jpg');
   assert.equal(await page.$$eval('#gallery li.cell', (l) => l.length), 5);
   // A folder: images are classified, other files skipped with a note.
   const dir = root + 'build/tmp/folder-pick/slide-7/';
