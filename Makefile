@@ -39,32 +39,41 @@ native: $(N)/bloodcell
 
 $(N)/stb_image.o: src/stb_image_impl.c
 	@mkdir -p $(N)
+	@mkdir -p $(@D)
 	gcc $(STB_CFLAGS) -c $< -o $@
 
 $(N)/san/stb_image.o: src/stb_image_impl.c
 	@mkdir -p $(N)/san
+	@mkdir -p $(@D)
 	gcc $(STB_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 $(N)/bloodcell: src/cli.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/stb_image.o
+	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) src/cli.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(N)/stb_image.o $(NATIVE_LIBS) -o $@
 
 $(N)/test_engine: tests/test_engine.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/stb_image.o
+	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $< $(ENGINE_SRC) $(KERNEL_SCALAR) $(N)/stb_image.o $(NATIVE_LIBS) -o $@
 
 $(N)/test_ops_xnnpack: tests/test_ops_xnnpack.c src/ops.c $(KERNEL_SCALAR) $(HEADERS)
+	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $< src/ops.c $(KERNEL_SCALAR) $(NATIVE_LIBS) -o $@
 
 $(N)/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status.c src/preprocess.h $(N)/stb_image.o
+	@mkdir -p $(@D)
 	gcc $(CFLAGS_COMMON) -O2 -g $< src/preprocess.c src/bc_status.c $(N)/stb_image.o -lm -o $@
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 $(N)/san/test_engine: tests/test_engine.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/san/stb_image.o
+	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $(SAN_FLAGS) $< $(ENGINE_SRC) $(KERNEL_SCALAR) $(N)/san/stb_image.o $(NATIVE_LIBS) -o $@
 
 $(N)/san/test_ops_xnnpack: tests/test_ops_xnnpack.c src/ops.c $(KERNEL_SCALAR) $(HEADERS)
+	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $(SAN_FLAGS) $< src/ops.c $(KERNEL_SCALAR) $(NATIVE_LIBS) -o $@
 
 $(N)/san/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status.c src/preprocess.h $(N)/san/stb_image.o
+	@mkdir -p $(@D)
 	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< src/preprocess.c src/bc_status.c $(N)/san/stb_image.o -lm -o $@
 
 # ---- wasm -----------------------------------------------------------------------------------
