@@ -27,7 +27,7 @@ N := build/native
 W := build/wasm
 WEB_ENGINE := web/engine/bloodcell.js web/engine/bloodcell.wasm
 
-.PHONY: all native wasm web-data web-assets measure-web serve test test-native test-sanitize test-wasm test-python test-browser bench deps clean
+.PHONY: all native wasm web-data web-assets measure-web bench-web serve test test-native test-sanitize test-wasm test-python test-browser bench deps clean
 
 all: native wasm
 
@@ -117,7 +117,7 @@ serve: deps native web-assets
 	node scripts/serve.mjs --root web --port $(PORT)
 
 # ---- tests ----------------------------------------------------------------------------------
-test: test-native test-sanitize test-wasm test-python test-browser
+test: test-native test-sanitize test-fuzz test-wasm test-python test-browser
 	@echo "make test: all suites passed"
 
 test-native: $(N)/test_ops_xnnpack $(N)/test_engine $(N)/test_preprocess $(N)/bloodcell
@@ -132,6 +132,38 @@ test-sanitize: $(N)/san/test_ops_xnnpack $(N)/san/test_engine $(N)/san/test_prep
 	$(N)/san/test_engine $(TEST_MODEL) tests/fixtures/random-model-cases.bin
 	$(N)/san/test_preprocess
 
+# ---- fuzzing and soak (docs/robustness.md) ---------------------------------------------------
+# libFuzzer targets built with Debian's clang-14 under ASan + UBSan, own scalar kernels (no XNNPACK).
+# make fuzz [FUZZ_SECONDS=N]: each target N s (new inputs go to build/fuzz/corpus/, never to the committed
+# tests/fuzz/corpus/); exits non-zero on any crash, leak, UBSan report, timeout or OOM.
+F := build/fuzz
+FUZZ_CC ?= clang-14
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := $(CFLAGS_COMMON) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Itests/fuzz
+FUZZ_TARGETS := image model classify
+FUZZ_SECONDS ?= 600
+FUZZ_NICE ?=
+TEST_FUZZ_SECONDS ?= 15
+
+.PHONY: fuzz fuzz-build test-fuzz soak-native
+
+$(F)/stb_image.o: src/stb_image_impl.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(STB_CFLAGS) -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+
+$(F)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(F)/stb_image.o
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DBC_FUZZ_MODEL='"$(abspath $(TEST_MODEL))"' $< $(ENGINE_SRC) $(KERNEL_SCALAR) $(F)/stb_image.o -lm -o $@
+
+fuzz-build: $(addprefix $(F)/fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	FUZZ_NICE=$(FUZZ_NICE) bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# A short bounded run of each target from the committed seeds only (about 45 s in all).
+test-fuzz: fuzz-build
+	FUZZ_WORK=$(F)/test-corpus FUZZ_NICE=$(FUZZ_NICE) bash scripts/fuzz.sh $(TEST_FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 test-wasm: $(W)/test_kernels_simd.cjs $(WEB_ENGINE) $(N)/bloodcell
 	node $(W)/test_kernels_simd.cjs 600
 	node --test tests/wasm/
@@ -144,6 +176,18 @@ test-browser: web-assets $(N)/bloodcell
 
 bench: $(N)/bloodcell $(WEB_ENGINE)
 	bash scripts/bench.sh
+
+ONNX := build/onnx/bloodcell-float.onnx build/onnx/bloodcell-qdq.onnx
+
+$(ONNX) &: $(MODEL) scripts/export_onnx.py scripts/bcmodel.py
+	$(PY) scripts/export_onnx.py --model $(MODEL) --out build/onnx
+
+$(W)/peak-web.mjs: scripts/bench/peak_wasm.c
+	@mkdir -p $(@D)
+	$(EMCC) -std=c99 -O3 -msimd128 $< -sENVIRONMENT=web -sMODULARIZE -sEXPORT_ES6 -sEXPORTED_FUNCTIONS=_bc_peak_dot -o $@
+
+bench-web: $(WEB_ENGINE) $(ONNX) $(W)/peak-web.mjs
+	node scripts/bench_web.mjs
 
 measure-web: web-assets
 	node scripts/measure_web.mjs

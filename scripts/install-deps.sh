@@ -11,7 +11,7 @@ APT_PACKAGES=(
   clang-14 libclang-rt-14-dev
   wabt
   chromium
-  python3-torch python3-torchvision python3-numpy python3-pil python3-sklearn
+  python3-torch python3-torchvision python3-numpy python3-pil python3-sklearn python3-onnx
   webp
 )
 

@@ -266,6 +266,8 @@ def parse_args():
     ap.add_argument("--balance", choices=["none", "sqrt", "full"], default=DEFAULTS["balance"],
                     help="class-balanced sampling: p(class) ~ n^0 (full), n^0.5 (sqrt), n (none)")
     ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    ap.add_argument("--stages", default=None, metavar="C:N:S,...",
+                    help="residual stages as out_channels:blocks:first_stride, e.g. 48:1:1,96:1:2,128:2:2")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     ap.add_argument("--bench", default=None, metavar="SIZES",
@@ -289,6 +291,12 @@ def main():
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
     arch = dict(DEFAULT_ARCH)
+    if args.stages:
+        try:
+            arch["stages"] = [tuple(int(v) for v in st.split(":")) for st in args.stages.split(",")]
+            assert all(len(st) == 3 and min(st) >= 1 for st in arch["stages"])
+        except (ValueError, AssertionError):
+            pbc_data.fail(f"--stages expects out_channels:blocks:first_stride,..., got {args.stages!r}")
 
     if args.bench:
         try:

@@ -217,8 +217,12 @@ void bc_engine_forward(bc_engine *e) {
   for (int i = 0; i < e->model.n_ops; i++) bc_engine_run_op(e, i);
 }
 
+bc_status bc_engine_preprocess(bc_engine *e, const uint8_t *bytes, size_t n, char *msg, size_t msg_len) {
+  return bc_preprocess(&e->pre, bytes, n, e->rgb, e->values[0], msg, msg_len);
+}
+
 bc_status bc_engine_classify(bc_engine *e, const uint8_t *bytes, size_t n, char *msg, size_t msg_len) {
-  const bc_status s = bc_preprocess(&e->pre, bytes, n, e->rgb, e->values[0], msg, msg_len);
+  const bc_status s = bc_engine_preprocess(e, bytes, n, msg, msg_len);
   if (s != BC_OK) return s;
   bc_engine_forward(e);
   return BC_OK;
@@ -275,4 +279,22 @@ uint64_t bc_engine_op_macs(const bc_engine *e, int i) {
   const uint64_t k = d->type == BC_OP_FC ? (uint64_t)in->c
                                          : (uint64_t)d->win.kh * d->win.kw * (in->c / d->groups);
   return (uint64_t)out->h * out->w * out->c * k;
+}
+
+void bc_engine_op_describe(const bc_engine *e, int i, char *buf, size_t len) {
+  static const char *names[] = {"?", "conv", "add", "maxpool", "avgpool", "gap", "fc", "logits"};
+  const bc_model *m = &e->model;
+  const bc_op_desc *d = &m->ops[i];
+  const bc_value *in = &m->values[d->input];
+  const char *name = (unsigned)d->type < sizeof names / sizeof names[0] ? names[d->type] : "?";
+  if (d->type == BC_OP_LOGITS) {
+    snprintf(buf, len, "%s %dx%dx%d->%d", name, in->h, in->w, in->c, m->n_classes);
+    return;
+  }
+  const bc_value *out = &m->values[d->output];
+  if (d->type == BC_OP_CONV || d->type == BC_OP_MAXPOOL || d->type == BC_OP_AVGPOOL)
+    snprintf(buf, len, "%s %dx%d/%d %dx%dx%d->%dx%dx%d", name, d->win.kh, d->win.kw, d->win.sh,
+             in->h, in->w, in->c, out->h, out->w, out->c);
+  else
+    snprintf(buf, len, "%s %dx%dx%d->%dx%dx%d", name, in->h, in->w, in->c, out->h, out->w, out->c);
 }

@@ -45,6 +45,8 @@ bc_status bc_engine_classify(bc_engine *e, const uint8_t *bytes, size_t n, char 
 /* Already decoded pixels (RGBA8/RGB8/...; see bc_preprocess_pixels) -> preprocess -> forward. */
 bc_status bc_engine_classify_pixels(bc_engine *e, const uint8_t *pixels, int w, int h, int channels,
                                     char *msg, size_t msg_len);
+/* Image bytes -> preprocess only: fills bc_engine_input(e) (benchmarks time it apart). */
+bc_status bc_engine_preprocess(bc_engine *e, const uint8_t *bytes, size_t n, char *msg, size_t msg_len);
 /* Forward pass on whatever is in bc_engine_input(e). */
 void bc_engine_forward(bc_engine *e);
 
@@ -59,5 +61,7 @@ int bc_engine_num_ops(const bc_engine *e);
 void bc_engine_run_op(bc_engine *e, int i);
 /* Multiply-accumulates of op i (0 for ops without weights). */
 uint64_t bc_engine_op_macs(const bc_engine *e, int i);
+/* "conv 3x3/2 128x128x3->64x64x32": op i's kind, window/stride and shapes, for benchmark tables. */
+void bc_engine_op_describe(const bc_engine *e, int i, char *buf, size_t len);
 
 #endif

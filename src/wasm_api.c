@@ -44,6 +44,13 @@ EMSCRIPTEN_KEEPALIVE int bc_wasm_classify_pixels(bc_engine *e, const uint8_t *pi
   return (int)s;
 }
 
+EMSCRIPTEN_KEEPALIVE int bc_wasm_preprocess(bc_engine *e, const uint8_t *bytes, size_t n) {
+  char msg[256] = "";
+  const bc_status s = bc_engine_preprocess(e, bytes, n, msg, sizeof msg);
+  if (s != BC_OK) set_error(s, msg); else last_error[0] = 0;
+  return (int)s;
+}
+
 /* Forward pass on the already-filled input tensor (benchmarks time the engine alone). */
 EMSCRIPTEN_KEEPALIVE void bc_wasm_forward(bc_engine *e) { bc_engine_forward(e); }
 EMSCRIPTEN_KEEPALIVE int8_t *bc_wasm_input(bc_engine *e) { return bc_engine_input(e); }
@@ -62,4 +69,9 @@ EMSCRIPTEN_KEEPALIVE const char *bc_wasm_model_name(bc_engine *e) { return bc_en
 EMSCRIPTEN_KEEPALIVE const char *bc_wasm_isa(bc_engine *e) { return bc_engine_kernels_isa(e); }
 EMSCRIPTEN_KEEPALIVE int bc_wasm_num_ops(bc_engine *e) { return bc_engine_num_ops(e); }
 EMSCRIPTEN_KEEPALIVE void bc_wasm_run_op(bc_engine *e, int i) { bc_engine_run_op(e, i); }
+EMSCRIPTEN_KEEPALIVE const char *bc_wasm_op_desc(bc_engine *e, int i) {
+  static char desc[96];
+  bc_engine_op_describe(e, i, desc, sizeof desc);
+  return desc;
+}
 EMSCRIPTEN_KEEPALIVE double bc_wasm_op_macs(bc_engine *e, int i) { return (double)bc_engine_op_macs(e, i); }

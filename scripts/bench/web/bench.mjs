@@ -1,0 +1,147 @@
+// bench.mjs - the browser race page (driven by scripts/bench_web.mjs; results land in window.__bench).
+//   bench.html?mode=race                        ours vs onnxruntime-web float and int8 QDQ, alternating
+//   bench.html?mode=cold&racer=ours|ort-float|ort-qdq   navigation to first prediction for one racer
+// Both racers get the same input: the engine's preprocessed int8 tensor, dequantized to f32 NCHW for ONNX.
+import { engineInputAsNCHW } from '../onnx_input.mjs';
+
+const params = new URLSearchParams(location.search);
+const ORT_DIST = '/node_modules/onnxruntime-web/dist/';
+const MODEL = '/models/bloodcell.bin';
+const ONNX = { 'ort-float': '/build/onnx/bloodcell-float.onnx', 'ort-qdq': '/build/onnx/bloodcell-qdq.onnx' };
+const IMAGE = params.get('image') || '/tests/fixtures/images/basophil_BA_114899.jpg';
+const RUNS = Number(params.get('runs') || 300);
+
+// Every wasm memory a racer creates or exports, so peak memory can be read at the end (it only grows).
+const memories = [];
+let owner = 'harness';
+const track = (m) => { if (m instanceof WebAssembly.Memory && !memories.some((e) => e.memory === m)) memories.push({ owner, memory: m }); };
+const NativeMemory = WebAssembly.Memory;
+WebAssembly.Memory = function Memory(desc) { const m = new NativeMemory(desc); track(m); return m; };
+WebAssembly.Memory.prototype = NativeMemory.prototype;
+const trackExports = (r) => { const inst = r.instance || r; for (const v of Object.values(inst.exports || {})) track(v); return r; };
+for (const fn of ['instantiate', 'instantiateStreaming']) {
+  const orig = WebAssembly[fn].bind(WebAssembly);
+  WebAssembly[fn] = (...a) => orig(...a).then(trackExports);
+}
+const memoryOf = (who) => memories.filter((e) => e.owner === who).reduce((s, e) => s + e.memory.buffer.byteLength, 0);
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+const pct = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
+const bytesOf = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+
+async function loadOurs() {
+  owner = 'ours';
+  const { loadEngine } = await import('/web/engine/engine.js');
+  const [model, wasmBinary] = await Promise.all([bytesOf(MODEL), bytesOf('/web/engine/bloodcell.wasm')]);
+  return loadEngine(model, { wasmBinary });
+}
+
+async function loadOrt(racer) {
+  owner = racer;
+  const ort = await import(ORT_DIST + 'ort.wasm.min.mjs');
+  ort.env.wasm.wasmPaths = ORT_DIST;
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.simd = true;
+  const session = await ort.InferenceSession.create(await bytesOf(ONNX[racer]),
+    { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  return { ort, session };
+}
+
+function ourLogits(engine) {
+  const K = engine.classes.length;
+  return new Float32Array(engine.mod.HEAPF32.buffer, engine.mod._bc_wasm_logits(engine.e), K).slice();
+}
+
+async function ortLogits(r, x, S) {
+  const out = await r.session.run({ input: new r.ort.Tensor('float32', x, [1, 3, S, S]) });
+  return out.logits.data;
+}
+
+async function cold() {
+  const racer = params.get('racer');
+  const image = await bytesOf(IMAGE);
+  let label;
+  if (racer === 'ours') {
+    const engine = await loadOurs();
+    label = engine.classify(image).label;
+  } else {
+    // onnxruntime-web gets a ready tensor (the mean image): its cold start excludes decoding and
+    // preprocessing, which ours includes.
+    const r = await loadOrt(racer);
+    const S = Number(params.get('size') || 128);
+    const logits = await ortLogits(r, new Float32Array(3 * S * S), S);
+    label = logits.indexOf(Math.max(...logits));
+  }
+  const t = performance.now();
+  const resources = performance.getEntriesByType('resource').map((e) => ({ url: new URL(e.name).pathname, bytes: e.decodedBodySize }));
+  return { racer, first_prediction_ms: t, label, resources, wasm_memory_bytes: memoryOf(racer) };
+}
+
+async function race() {
+  const peakMod = await (await import('/build/wasm/peak-web.mjs')).default();
+  const engine = await loadOurs();
+  const image = await bytesOf(IMAGE);
+  const ortF = await loadOrt('ort-float'), ortQ = await loadOrt('ort-qdq');
+  owner = 'harness';
+  const S = engine.inputSize, mod = engine.mod;
+
+  // preprocessing alone: decode + crop + resize + normalise + quantize
+  const pp = [];
+  const p = engine._stage(image);
+  for (let i = 0; i < 20; i++) mod._bc_wasm_preprocess(engine.e, p, image.length);
+  for (let i = 0; i < 100; i++) {
+    const t0 = performance.now(); mod._bc_wasm_preprocess(engine.e, p, image.length); pp.push(performance.now() - t0);
+  }
+  const input = new Int8Array(mod.HEAP8.buffer, mod._bc_wasm_input(engine.e), S * S * 3).slice();
+  const inScale = Number(params.get('in_scale')), inZp = Number(params.get('in_zp'));
+  const x = engineInputAsNCHW(engine, inScale, inZp);
+
+  // agreement on this image
+  engine.forwardTensor(input);
+  const lo = ourLogits(engine), lf = await ortLogits(ortF, x, S), lq = await ortLogits(ortQ, x, S);
+  const maxdiff = (a) => Math.max(...Array.from(a, (v, k) => Math.abs(v - lo[k])));
+  const argmax = (a) => Array.from(a).indexOf(Math.max(...a));
+  const agreement = { ours_argmax: argmax(lo), float_argmax: argmax(lf), qdq_argmax: argmax(lq),
+    float_max_logit_diff: maxdiff(lf), qdq_max_logit_diff: maxdiff(lq) };
+
+  // one timed image per racer: input in, forward, logits out
+  const runOurs = () => { const t0 = performance.now(); engine.forwardTensor(input); ourLogits(engine); return performance.now() - t0; };
+  const runOrt = async (r) => { const t0 = performance.now(); await ortLogits(r, x, S); return performance.now() - t0; };
+  for (let i = 0; i < 30; i++) { runOurs(); await runOrt(ortF); await runOrt(ortQ); }
+  const t = { ours: [], 'ort-float': [], 'ort-qdq': [] };
+  for (let i = 0; i < RUNS; i++) {
+    // rotate the order each round so drift and cache effects fall on every racer alike
+    const order = [['ours'], ['ort-float'], ['ort-qdq']];
+    for (let k = 0; k < 3; k++) {
+      const who = order[(i + k) % 3][0];
+      t[who].push(who === 'ours' ? runOurs() : await runOrt(who === 'ort-float' ? ortF : ortQ));
+    }
+  }
+  const stats = (a) => ({ median_ms: median(a), p90_ms: pct(a, 0.9), n: a.length });
+  const pairRatio = (peer) => median(t.ours.map((v, i) => v / t[peer][i]));
+
+  // per layer, against the dot-product peak measured now
+  const iters = 2e7, pk = [];
+  peakMod._bc_peak_dot(1e6, 1);
+  for (let r = 0; r < 5; r++) { const t0 = performance.now(); peakMod._bc_peak_dot(iters, r); pk.push(performance.now() - t0); }
+  const peak = (iters * 64) / median(pk) / 1e6;
+  engine.forwardTensor(input);
+  const layers = [];
+  for (let i = 0; i < mod._bc_wasm_num_ops(engine.e); i++) {
+    const ts = [];
+    for (let r = 0; r < 40; r++) { const t0 = performance.now(); mod._bc_wasm_run_op(engine.e, i); ts.push(performance.now() - t0); }
+    const macs = mod._bc_wasm_op_macs(engine.e, i), ms = median(ts);
+    layers.push({ op: i, desc: mod.UTF8ToString(mod._bc_wasm_op_desc(engine.e, i)), macs, ms, gmacs: macs / ms / 1e6 });
+  }
+  return {
+    user_agent: navigator.userAgent, cores: navigator.hardwareConcurrency, isa: engine.isa, image: IMAGE,
+    preprocess: stats(pp), agreement, peak_gmacs: peak, layers,
+    ours: stats(t.ours), 'ort-float': stats(t['ort-float']), 'ort-qdq': stats(t['ort-qdq']),
+    ratio_pairwise: { 'ort-float': pairRatio('ort-float'), 'ort-qdq': pairRatio('ort-qdq') },
+    wasm_memory_bytes: { ours: memoryOf('ours'), 'ort-float': memoryOf('ort-float'), 'ort-qdq': memoryOf('ort-qdq') },
+  };
+}
+
+(params.get('mode') === 'cold' ? cold() : race())
+  .then((r) => { window.__bench = r; document.body.textContent = JSON.stringify(r, null, 1); })
+  .catch((e) => { window.__bench = { error: String(e && e.stack || e) }; document.body.textContent = String(e); });

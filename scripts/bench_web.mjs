@@ -1,0 +1,138 @@
+// make bench-web: the shipped network in headless Chromium, our wasm engine against onnxruntime-web
+// (float and int8 QDQ ONNX of the same network, numThreads = 1), in one page and one run.
+//   node scripts/bench_web.mjs [--runs 300] [--cold 5] [--no-record]
+// Prints the per-layer table, the race, cold starts, bytes and wasm memory; records them in
+// docs/benchmarks.md; the last line printed is the single-image ratio.
+import { createServer } from 'node:http';
+import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { execSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { cpus } from 'node:os';
+import { launchBrowser } from '../tests/browser/helpers.mjs';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const args = process.argv.slice(2);
+const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
+const RUNS = Number(opt('--runs', 300)), COLD = Number(opt('--cold', 5));
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+
+for (const f of ['web/engine/bloodcell.wasm', 'models/bloodcell.bin', 'build/onnx/bloodcell-float.onnx', 'build/onnx/bloodcell-qdq.onnx',
+  'build/wasm/peak-web.mjs', 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs']) {
+  if (!existsSync(join(root, f))) { console.error(`bench-web: ${f} is missing (run it through make bench-web)`); process.exit(2); }
+}
+
+// Static server for the few folders the page needs. Long max-age: cold starts are measured with a
+// warm HTTP cache, as a returning user would have it.
+const ALLOWED = ['/scripts/bench/', '/web/engine/', '/models/bloodcell.bin', '/build/onnx/', '/build/wasm/peak-web.',
+  '/node_modules/onnxruntime-web/dist/', '/tests/fixtures/images/'];
+const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.jpg': 'image/jpeg' };
+const server = createServer((req, res) => {
+  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const file = normalize(join(root, path));
+  if (!file.startsWith(root + sep) || !ALLOWED.some((p) => path.startsWith(p)) || !existsSync(file) || !statSync(file).isFile()) {
+    res.writeHead(404).end(); return;
+  }
+  res.writeHead(200, { 'Content-Type': TYPES[extname(file)] || 'application/octet-stream', 'Cache-Control': 'max-age=3600' })
+    .end(readFileSync(file));
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}/scripts/bench/web/bench.html`;
+
+// the model's input quantization, for the dequantized ONNX input
+const inQ = JSON.parse(execSync(`/usr/bin/python3 -c "import sys,json; sys.path.insert(0,'scripts'); import bcmodel; \
+g=bcmodel.Graph.from_bytes(open('models/bloodcell.bin','rb').read()); print(json.dumps([float(g.values[0][3]), int(g.values[0][4])]))"`, { cwd: root }).toString());
+
+const browser = await launchBrowser();
+async function runPage(url, timeout = 600000) {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => window.__bench, null, { timeout, polling: 200 });
+  const r = await page.evaluate(() => window.__bench);
+  await page.close();
+  if (r.error) throw new Error(r.error);
+  return r;
+}
+
+// cold starts: one context per racer (its own HTTP cache); first visit fills the cache, then COLD timed visits
+const cold = {};
+for (const racer of ['ours', 'ort-float', 'ort-qdq']) {
+  const ctx = await browser.newContext();
+  const visit = async () => {
+    const page = await ctx.newPage();
+    await page.goto(`${base}?mode=cold&racer=${racer}`);
+    await page.waitForFunction(() => window.__bench, null, { timeout: 120000, polling: 50 });
+    const r = await page.evaluate(() => window.__bench);
+    await page.close();
+    if (r.error) throw new Error(r.error);
+    return r;
+  };
+  const first = await visit();
+  const times = [];
+  for (let i = 0; i < COLD; i++) times.push((await visit()).first_prediction_ms);
+  const files = [...new Set(first.resources.map((e) => e.url))].filter((u) => ALLOWED.some((p) => u.startsWith(p)) && !u.startsWith('/scripts/bench/') && !u.startsWith('/tests/'));
+  const raw = files.reduce((s, u) => s + statSync(join(root, u)).size, 0);
+  const gz = files.reduce((s, u) => s + gzipSync(readFileSync(join(root, u)), { level: 9 }).length, 0);
+  cold[racer] = { first_visit_ms: first.first_prediction_ms, warm_cache_ms: times, median_ms: median(times), files, raw, gz,
+    wasm_memory_bytes: first.wasm_memory_bytes };
+  await ctx.close();
+}
+
+const r = await runPage(`${base}?mode=race&runs=${RUNS}&in_scale=${inQ[0]}&in_zp=${inQ[1]}`);
+await browser.close();
+server.close();
+
+// ---- report ---------------------------------------------------------------------------------
+const lines = [];
+const out = (s = '') => { lines.push(s); };
+const f2 = (v) => v.toFixed(2), f1 = (v) => v.toFixed(1);
+const chromium = r.user_agent.match(/Chrome\/[\d.]+/)?.[0] || r.user_agent;
+out(`${chromium}, ${r.cores} cores visible to the page, engine kernels ${r.isa}; image ${r.image}`);
+out(`i32x4.dot_i16x8_s peak (same page, same run): ${f1(r.peak_gmacs)} GMAC/s`);
+out();
+out('per layer (ours, each op run alone 40 times, median):');
+out('  op  layer                                   MACs(M)      ms   GMAC/s  % peak');
+let convMs = 0, convMacs = 0, totalMs = 0;
+for (const l of r.layers) {
+  totalMs += l.ms;
+  if (l.macs) { convMs += l.ms; convMacs += l.macs; }
+  out(`  ${String(l.op).padStart(2)}  ${l.desc.padEnd(38)} ${f2(l.macs / 1e6).padStart(8)} ${l.ms.toFixed(3).padStart(7)} ${(l.macs ? f1(l.gmacs) : '-').padStart(8)} ${(l.macs ? (100 * l.gmacs / r.peak_gmacs).toFixed(0) : '-').padStart(7)}`);
+}
+out(`  conv/fc layers: ${f1(convMacs / 1e6)} M MACs in ${f2(convMs)} ms = ${f1(convMacs / convMs / 1e6)} GMAC/s = ${(100 * convMacs / convMs / 1e6 / r.peak_gmacs).toFixed(0)}% of peak; all ops ${f2(totalMs)} ms`);
+out();
+out(`agreement on the image: argmax ours ${r.agreement.ours_argmax}, ort float ${r.agreement.float_argmax}, ort int8 QDQ ${r.agreement.qdq_argmax}; ` +
+  `max |logit difference| float ${r.agreement.float_max_logit_diff.toFixed(3)}, QDQ ${r.agreement.qdq_max_logit_diff.toFixed(3)}`);
+out(`preprocessing (ours, decode + crop + resize + normalise of the ${r.image.split('/').pop()} JPEG): median ${f2(r.preprocess.median_ms)} ms, p90 ${f2(r.preprocess.p90_ms)} ms`);
+out();
+out(`single image, one thread, preprocessed input -> logits; ${r.ours.n} timed runs each, alternating:`);
+out('  racer                       median ms   p90 ms   ours/theirs (pairwise median)');
+const name = { ours: 'ours (wasm int8)', 'ort-float': 'onnxruntime-web float', 'ort-qdq': 'onnxruntime-web int8 QDQ' };
+for (const k of ['ours', 'ort-float', 'ort-qdq'])
+  out(`  ${name[k].padEnd(27)} ${f2(r[k].median_ms).padStart(9)} ${f2(r[k].p90_ms).padStart(8)}   ${k === 'ours' ? '' : r.ratio_pairwise[k].toFixed(3)}`);
+out();
+out(`cold start (navigation to first prediction, warm HTTP cache, no service worker; median of ${COLD}), bytes before it, peak wasm memory:`);
+out('  racer                       cold ms   first visit ms   bytes (raw)   bytes (gzip)   wasm memory');
+for (const k of ['ours', 'ort-float', 'ort-qdq']) {
+  const c = cold[k];
+  out(`  ${name[k].padEnd(27)} ${f1(c.median_ms).padStart(7)} ${f1(c.first_visit_ms).padStart(16)} ${String(c.raw).padStart(13)} ${String(c.gz).padStart(14)} ${(c.wasm_memory_bytes / 1048576).toFixed(1).padStart(9)} MiB`);
+}
+out('  (ours: image bytes -> decode -> preprocess -> forward; onnxruntime-web: a ready input tensor, no decoding)');
+const peer = r['ort-float'].median_ms <= r['ort-qdq'].median_ms ? 'ort-float' : 'ort-qdq';
+out(`the faster peer is ${name[peer]}`);
+const ratio = r.ratio_pairwise[peer];
+
+const text = lines.join('\n');
+console.log(text);
+const date = new Date().toISOString().slice(0, 10);
+if (!args.includes('--no-record')) {
+  const cpu = cpus()[0]?.model || 'unknown CPU';
+  const section = `## ${date} — make bench-web\n\n- machine: ${cpu}, ${cpus().length} cores; ${chromium} headless; node ${process.version}\n` +
+    `- command: \`make bench-web\` (${RUNS} timed runs per racer, ${COLD} cold visits)\n\n\`\`\`\n${text}\nratio ours/onnxruntime-web single-image median: ${ratio.toFixed(3)}\n\`\`\`\n\n`;
+  const docPath = join(root, 'docs/benchmarks.md');
+  const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n\nNewest first.\n\n';
+  const head = doc.split('\n').slice(0, 4).join('\n'), rest = doc.split('\n').slice(4).join('\n');
+  writeFileSync(docPath, `${head}\n${section}${rest}`);
+  writeFileSync(join(root, 'build/bench-web.json'), JSON.stringify({ date, race: r, cold }, null, 1));
+  console.log('bench-web: recorded in docs/benchmarks.md and build/bench-web.json');
+}
+console.log(`ratio ours/onnxruntime-web single-image median: ${ratio.toFixed(3)}`);
