@@ -8,7 +8,7 @@ import { initMap, drawMain } from './views/map.js';
 import { initCell, renderCell, renderVerdict, clearCell, refreshCell, rerenderCell, currentCellId } from './views/cell.js';
 import { renderAbout } from './views/about.js';
 import { toCSV, toJSON, download } from './export.js';
-import { attach, worker } from './boot.js';
+import { Pool } from './pool.js';
 
 const $ = (id) => document.getElementById(id);
 const MAP_URL = new URL('./models/reference-map.json', import.meta.url).href;
@@ -20,41 +20,37 @@ const IMAGE_EXT = /\.(jpe?g|png|bmp|gif|webp|tiff?)$/i;
 setLang(pickLanguage());
 $('lang').value = getLang();
 
-// ---- worker (started by boot.js) -----------------------------------------------------------------
-let nextReq = 0;
-const pending = new Map();
+// ---- workers (started by boot.js; pool.js spreads the requests) ------------------------------------
 let readyResolve;
 const ready = new Promise((r) => { readyResolve = r; });
 
-function onWorkerMessage(m) {
-  if (m.type === 'ready') {
-    state.info = m.info;
+const pool = new Pool({
+  ready(info, timing) {
+    state.info = info;
+    state.timing = timing;
     performance.mark('bloodcell-ready');
     document.body.dataset.ready = '1';
     readyResolve(true);
-  } else if (m.type === 'error') {
-    state.modelError = m.error;
+  },
+  error(error) {
+    state.modelError = error;
     document.body.dataset.ready = 'error';
-    setStatus(t('status.modelError', { error: m.error }), true);
+    setStatus(t('status.modelError', { error }), true);
     readyResolve(false);
-  } else if (m.type === 'map') {
+  },
+  map(m) {
     state.mapOk = m.ok;
     if (!m.ok) { state.mapError = m.error; setStatus(t('status.mapError', { error: m.error })); }
     document.body.dataset.map = m.ok ? '1' : 'error';
-  } else if (m.type === 'result') {
-    const done = pending.get(m.id);
-    pending.delete(m.id);
-    if (done) done(m.result);
-  }
-}
+  },
+  change() {
+    document.body.dataset.workers = String(pool.ready().length);
+    if (run.active) pump();
+  },
+});
+window.bloodcellPool = pool;   // for the benchmark and soak scripts (worker count, wasm heaps)
 
-function classifyBytes(buf, cam) {
-  return new Promise((resolve) => {
-    const id = nextReq++;
-    pending.set(id, resolve);
-    worker.postMessage({ type: 'classify', id, bytes: buf, cam }, [buf]);
-  });
-}
+function classifyBytes(buf, cam) { return pool.classify(buf, cam); }
 
 // ---- status ------------------------------------------------------------------------------------
 let statusKey = null;   // re-translated on a language switch
@@ -152,18 +148,21 @@ review.initReview(api);
 initMap(api);
 
 // ---- batch ---------------------------------------------------------------------------------------
-const run = { active: false, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: 0, cancelled: false, single: false };
-const IN_FLIGHT = 2;
+// Files are read and sent to the pool's workers a few at a time (PER_WORKER each); results may come
+// back out of order, and are committed (review, gallery, store) strictly in the order of the files.
+const run = { active: false, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: 0, cancelled: false, single: false,
+  results: new Map(), commit: 0 };
 let progressQueued = false;
 
 function enqueue(files) {
   if (!files.length) return;
-  if (!run.active) Object.assign(run, { active: true, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: performance.now(), cancelled: false });
+  if (!run.active) Object.assign(run, { active: true, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: performance.now(), cancelled: false, results: new Map(), commit: state.nextId });
   run.items.push(...files);
   run.total += files.length;
   run.single = run.total === 1;
   document.body.dataset.busy = '1';
   if (!run.single) {
+    pool.grow();
     $('progress').hidden = false;
     if (currentView !== 'review') showView('review');
   }
@@ -172,11 +171,16 @@ function enqueue(files) {
 }
 
 function pump() {
-  while (!run.cancelled && run.inflight < IN_FLIGHT && run.next < run.items.length) {
+  const limit = Math.max(pool.capacity(), 1);
+  while (!run.cancelled && run.inflight < limit && run.next < run.items.length) {
     const file = run.items[run.next];
     run.items[run.next++] = null;
     run.inflight++;
-    processFile(file, run.single).catch((err) => console.error(err)).finally(() => {
+    const id = state.nextId++;
+    processFile(file, id, run.single).catch((err) => ({ id, cell: null, err })).then(async (done) => {
+      if (done.err) console.error(done.err);
+      run.results.set(id, done);
+      await commitInOrder();
       run.inflight--;
       run.done++;
       queueProgress();
@@ -186,10 +190,9 @@ function pump() {
   }
 }
 
-async function processFile(file, single) {
-  const id = state.nextId++;
+// Reads and classifies one file; the cell is committed later, in file order.
+async function processFile(file, id, single) {
   const name = file.webkitRelativePath || file.name || `image-${id}`;
-  run.lastName = name;
   let r;
   if (file.size > MAX_MB * 1024 * 1024) r = { ok: false, error: `image too large (${(file.size / 1048576).toFixed(1)} MB; the limit is ${MAX_MB} MB)` };
   else {
@@ -199,12 +202,30 @@ async function processFile(file, single) {
   }
   const cell = { id, name, size: file.size, added: Date.now(), ok: r.ok, error: r.error || '', confirmed: null };
   if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, ood: r.ood, ms: r.ms });
-  state.cells.set(id, cell);
-  blobs.set(id, file);
-  store.put(cell, r.ok ? file : null);
-  review.addItem(cell);
-  if (single) await openCell(id, r.ok ? { cams: r.cams, rgb: r.rgb, blob: file } : null, { focus: false });
+  return { id, cell, file, r, single };
 }
+
+// Resolves when a single image's cell view is shown.
+function commitInOrder() {
+  const shown = [];
+  while (run.results.has(run.commit)) {
+    const { cell, file, r, single } = run.results.get(run.commit);
+    run.results.delete(run.commit++);
+    if (!cell) continue;
+    run.lastName = cell.name;
+    state.cells.set(cell.id, cell);
+    blobs.set(cell.id, file);
+    store.put(cell, r.ok ? file : null);
+    review.addItem(cell);
+    if (!firstResult) { firstResult = true; performance.mark('bloodcell-first-result'); }
+    if (single) {
+      shown.push(openCell(cell.id, r.ok ? { cams: r.cams, rgb: r.rgb, blob: file } : null, { focus: false })
+        .then(() => { if (!firstShown) { firstShown = true; performance.mark('bloodcell-first-shown'); } }));
+    }
+  }
+  return Promise.all(shown);
+}
+let firstResult = false, firstShown = false;
 
 function finish() {
   const secs = (performance.now() - run.t0) / 1000;
@@ -389,16 +410,13 @@ async function fetchJSON(url) {
 }
 
 async function start() {
-  attach(onWorkerMessage, (e) => {
-    document.body.dataset.ready = 'error';
-    setStatus(t('status.modelError', { error: e.message || 'worker failed' }), true);
-    readyResolve(false);
-  });
+  pool.attach();
   loadExamples();
   const cardP = fetchJSON(CARD_URL).then((c) => { state.card = c; }, (err) => { state.cardError = err.message; });
-  const mapP = fetchJSON(MAP_URL).then((m) => { state.map = m; }, (err) => { state.mapError = err.message; });
   const storeP = store.open().catch((err) => { console.warn('bloodcell: no IndexedDB', err); return null; });
   if (!(await ready)) return;
+  // The map's points (for drawing) only after the engine is ready: they are not needed before.
+  const mapP = fetchJSON(MAP_URL).then((m) => { state.map = m; }, (err) => { state.mapError = err.message; });
   setStatusKey('status.ready', { model: state.info.modelName, n: state.info.classes.length, isa: state.info.isa });
   await cardP;
   const thr = state.card?.unidentified_threshold?.value;

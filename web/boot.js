@@ -1,26 +1,64 @@
-// boot.js - starts the engine worker at once, while the rest of the app's modules still load.
+// boot.js - starts the engine at once, while the rest of the app's modules still load.
 // index.html loads it as an async module script (so it runs as soon as it arrives); app.js imports
-// it too, which gives the same single instance. Messages that arrive before app.js attaches are kept.
+// it too, which gives the same single instance. It
+//   - fetches the model, and compiles the wasm with WebAssembly.compileStreaming (compiled while it
+//     downloads; Chrome keeps the optimised code with the HTTP cache entry for the next visit),
+//   - starts the first engine worker, which gets the model bytes and the compiled module,
+//   - starts more workers on demand (pool.js), up to POOL_SIZE, from the same bytes and module.
+// Messages that arrive before app.js attaches are kept.
 export const MODEL_URL = new URL('./models/bloodcell.bin', import.meta.url).href;
 export const WASM_URL = new URL('./engine/bloodcell.wasm', import.meta.url).href;
 export const MAP_URL = new URL('./models/reference-map.json', import.meta.url).href;
+const WORKER_URL = new URL('./worker.js', import.meta.url);
 
-export const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+// Workers in the pool: ?workers=N (1..16), else min(hardwareConcurrency, 4).
+export const POOL_SIZE = (() => {
+  const p = new URLSearchParams(location.search).get('workers');
+  const n = p === null ? NaN : Number(p);
+  if (Number.isInteger(n) && n >= 1 && n <= 16) return n;
+  return Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4));
+})();
+
+async function compileWasm() {
+  try {
+    return await WebAssembly.compileStreaming(fetch(WASM_URL));
+  } catch {
+    // Served with another MIME type, or no streaming compile: compile from the bytes.
+    try {
+      const res = await fetch(WASM_URL);
+      return res.ok ? await WebAssembly.compile(await res.arrayBuffer()) : null;
+    } catch { return null; }
+  }
+}
+const modelBytes = fetch(MODEL_URL).then((r) => (r.ok ? r.arrayBuffer() : null), () => null);
+const assets = Promise.all([modelBytes, compileWasm()]);
+
+// One worker: {worker, index, ready (engine loaded), failed, inflight}. Its messages go to the
+// handler app.js attaches (kept until then).
+export const workers = [];
+let handler = null;
 const early = [];
-let earlyError = null;
-worker.onmessage = (e) => early.push(e.data);
-worker.onerror = (e) => { earlyError = e; };
-// The model and the wasm are fetched here, in parallel with the worker's own scripts, and handed
-// over (transferred, not copied). If a fetch fails the worker fetches again and reports the error.
-const get = (url) => fetch(url).then((r) => (r.ok ? r.arrayBuffer() : null), () => null);
-Promise.all([get(MODEL_URL), get(WASM_URL)]).then(([model, wasm]) => {
-  if (model && wasm) worker.postMessage({ type: 'init', model, wasm, mapUrl: MAP_URL }, [model, wasm]);
-  else worker.postMessage({ type: 'init', modelUrl: MODEL_URL, wasmUrl: WASM_URL, mapUrl: MAP_URL });
-});
 
-export function attach(onMessage, onError) {
-  worker.onmessage = (e) => onMessage(e.data);
-  worker.onerror = onError;
-  for (const m of early.splice(0)) onMessage(m);
-  if (earlyError) onError(earlyError);
+export function spawn() {
+  const entry = { worker: new Worker(WORKER_URL, { type: 'module' }), index: workers.length, ready: false, failed: false, inflight: 0 };
+  workers.push(entry);
+  const deliver = (m) => { if (handler) handler.onMessage(m, entry); else early.push([m, entry]); };
+  entry.worker.onmessage = (e) => deliver(e.data);
+  entry.worker.onerror = (e) => { e.preventDefault?.(); deliver({ type: 'crash', error: e.message || 'the engine worker failed' }); };
+  // If a fetch failed, the worker fetches again and reports the error in its own words.
+  assets.then(([model, module]) => {
+    const init = { type: 'init', mapUrl: MAP_URL };
+    if (model) init.model = model.slice(0); else init.modelUrl = MODEL_URL;
+    if (module) init.module = module; else init.wasmUrl = WASM_URL;
+    entry.worker.postMessage(init, init.model ? [init.model] : []);
+  });
+  return entry;
+}
+
+spawn();
+
+// onMessage(message, workerEntry) receives every worker's messages, those kept so far first.
+export function attach(onMessage) {
+  handler = { onMessage };
+  for (const [m, entry] of early.splice(0)) onMessage(m, entry);
 }

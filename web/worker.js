@@ -1,17 +1,23 @@
-// worker.js - runs the wasm engine off the main thread. One engine per worker.
+// worker.js - runs the wasm engine off the main thread. One engine per worker; the page runs a pool
+// of them (boot.js) and spreads a batch over it.
 // Messages in:
-//   {type:'init', model|modelUrl, wasm?|wasmUrl?, mapUrl?}   load the model (bytes, or fetched here) with the
-//                                                             wasm, then the reference map (optional)
+//   {type:'init', model|modelUrl, module?|wasmUrl?, mapUrl?}   load the model (bytes, or fetched here) into
+//        the engine (a compiled WebAssembly.Module, or compiled here from wasmUrl), then the reference map
 //   {type:'classify', id, bytes(ArrayBuffer), cam:bool}
 // Messages out:
-//   {type:'ready', info}  |  {type:'error', error}  |  {type:'map', ok, error?, n, k, threshold}
+//   {type:'ready', info, timing}  |  {type:'error', error}  |  {type:'map', ok, error?, n, k, threshold}
 //   {type:'result', id, result}
 //     result: {ok, error?, ms, label, index, confidence, probs[], ood:{x, y, score, flagged}|null,
 //              cams?: Float32Array[] (one per class), rgb?: Uint8Array S*S*3}
-import { loadEngine } from './engine/engine.js';
-import { RefMap, decodeEmbeddings, checkMap } from './refmap.js';
-// Imported here as well as by engine.js so that it loads in parallel with engine.js, not after it.
-import './engine/bloodcell.js';
+//   timing: epoch milliseconds (performance.timeOrigin + now) of the worker's start, its modules
+//   loaded, the init message, the model and wasm at hand, and the engine loaded.
+//
+// No static imports: the modules are requested at once, in parallel, while the init message (with
+// the model and the compiled wasm from boot.js) is on its way.
+const now = () => performance.timeOrigin + performance.now();
+const timing = { start: performance.timeOrigin };
+const modules = Promise.all([import('./engine/engine.js'), import('./refmap.js'), import('./engine/bloodcell.js')])
+  .then(([engineMod, refmapMod]) => { timing.imported = now(); return { ...engineMod, ...refmapMod }; });
 
 let engine = null;
 let refmap = null;
@@ -23,16 +29,26 @@ async function fetchBytes(url, what) {
   return res.arrayBuffer();
 }
 
-async function loadMap(mapUrl) {
-  try {
+// The map's files are fetched at once (in parallel with the engine); decoding waits for the engine.
+function fetchMap(mapUrl) {
+  return (async () => {
     const res = await fetch(mapUrl);
     if (!res.ok) throw new Error(`reference map not found (${res.status})`);
     const map = await res.json();
+    const emb = map?.embeddings?.file ? fetchBytes(new URL(map.embeddings.file, mapUrl).href, 'reference embeddings') : null;
+    emb?.catch(() => {});
+    return { map, emb };
+  })();
+}
+
+async function loadMap(fetched) {
+  try {
+    const { map, emb } = await fetched;
+    const { RefMap, decodeEmbeddings, checkMap } = await modules;
     const bad = checkMap(map, engine.embeddingDim, engine.modelName);
     if (bad) throw new Error(bad);
     const [n, dim] = map.embeddings.shape;
-    const emb = decodeEmbeddings(await fetchBytes(new URL(map.embeddings.file, mapUrl).href, 'reference embeddings'), n, dim);
-    refmap = new RefMap(map, emb);
+    refmap = new RefMap(map, decodeEmbeddings(await emb, n, dim));
     postMessage({ type: 'map', ok: true, n: refmap.n, k: refmap.k, threshold: refmap.threshold });
   } catch (err) {
     refmap = null;
@@ -41,18 +57,32 @@ async function loadMap(mapUrl) {
 }
 
 async function init(msg) {
+  timing.init = now();
+  const mapFetch = msg.mapUrl ? fetchMap(msg.mapUrl) : null;
+  mapFetch?.catch(() => {});
   try {
-    // The model and the wasm binary are fetched at the same time.
-    const [model, wasm] = await Promise.all([msg.model || fetchBytes(msg.modelUrl, 'model file'),
-      msg.wasm || (msg.wasmUrl ? fetchBytes(msg.wasmUrl, 'engine (wasm)') : null)]);
-    engine = await loadEngine(new Uint8Array(model), wasm ? { wasmBinary: wasm } : {});
+    const { loadEngine } = await modules;
+    // The model and the wasm: as sent (boot.js fetched and compiled them), else fetched here, at the same time.
+    const [model, wasmModule] = await Promise.all([msg.model || fetchBytes(msg.modelUrl, 'model file'),
+      msg.module || (msg.wasmUrl ? compile(msg.wasmUrl) : null)]);
+    timing.bytes = now();
+    engine = await loadEngine(new Uint8Array(model), wasmModule ? { wasmModule } : {});
+    timing.loaded = now();
   } catch (err) {
     postMessage({ type: 'error', error: String(err.message || err) });
     return;
   }
-  postMessage({ type: 'ready', info: { classes: engine.classes, inputSize: engine.inputSize, modelName: engine.modelName,
+  postMessage({ type: 'ready', timing, info: { classes: engine.classes, inputSize: engine.inputSize, modelName: engine.modelName,
     isa: engine.isa, camWidth: engine.camWidth, camHeight: engine.camHeight, embeddingDim: engine.embeddingDim } });
-  if (msg.mapUrl) mapReady = loadMap(msg.mapUrl);
+  if (mapFetch) mapReady = loadMap(mapFetch);
+}
+
+async function compile(url) {
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    return WebAssembly.compile(await fetchBytes(url, 'engine (wasm)'));
+  }
 }
 
 async function classify(msg) {
@@ -85,5 +115,7 @@ onmessage = (ev) => {
   else if (msg.type === 'classify') {
     queue = queue.then(() => (engine ? classify(msg)
       : postMessage({ type: 'result', id: msg.id, result: { ok: false, error: 'model not loaded' } })));
+  } else if (msg.type === 'heap') {
+    queue = queue.then(() => postMessage({ type: 'heap', id: msg.id, bytes: engine ? engine.heapBytes() : 0 }));
   }
 };

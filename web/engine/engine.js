@@ -1,6 +1,6 @@
 // engine.js - a small ES-module wrapper over the wasm engine (bloodcell.js + bloodcell.wasm).
 //
-//   const engine = await loadEngine(modelBytes, { wasmBinary });   // wasmBinary optional in browsers
+//   const engine = await loadEngine(modelBytes, { wasmModule } | { wasmBinary });   // optional in browsers
 //   const r = engine.classify(imageBytes);   // {ok:true, label, confidence, probs:{id:p}, logits, embedding}
 //                                            // or {ok:false, error:"truncated JPEG ..."}
 //   engine.cam(k) -> {width, height, data: Float32Array};  engine.rgb() -> Uint8Array S*S*3
@@ -8,8 +8,23 @@
 // Results are copied out of the wasm heap, so they stay valid after the next call.
 import createBloodcellModule from './bloodcell.js';
 
+//   opts.wasmModule: an already compiled WebAssembly.Module (e.g. from WebAssembly.compileStreaming,
+//   possibly compiled in another thread and posted here): instantiated without compiling again.
+//   opts.wasmBinary: the .wasm bytes. Neither: bloodcell.js fetches bloodcell.wasm itself.
 export async function loadEngine(modelBytes, opts = {}) {
-  const mod = await createBloodcellModule(opts.wasmBinary ? { wasmBinary: opts.wasmBinary } : {});
+  let moduleArg = {};
+  if (opts.wasmModule) {
+    const wasmModule = opts.wasmModule;
+    moduleArg = {
+      instantiateWasm(imports, receive) {
+        WebAssembly.instantiate(wasmModule, imports).then((instance) => receive(instance, wasmModule), (err) => fail(err));
+        return {};
+      },
+    };
+  } else if (opts.wasmBinary) moduleArg = { wasmBinary: opts.wasmBinary };
+  let fail;
+  const failed = new Promise((_, reject) => { fail = reject; });
+  const mod = await Promise.race([createBloodcellModule(moduleArg), failed]);
   return new Engine(mod, new Uint8Array(modelBytes));
 }
 
