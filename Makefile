@@ -192,6 +192,15 @@ bench-web: $(WEB_ENGINE) $(ONNX) $(W)/peak-web.mjs
 measure-web: web-assets
 	node scripts/measure_web.mjs
 
+# The web app's worker pool: images/s with 1, 2 and 4 workers on 1,000 images; and the long browser
+# soak (5,000 images, heap and long tasks). Neither is part of make test.
+.PHONY: bench-pool soak-browser
+bench-pool: web-assets
+	node scripts/bench_pool.mjs
+
+soak-browser: web-assets
+	node scripts/soak_browser.mjs
+
 clean:
 	rm -rf build $(WEB_ENGINE) web/models/bloodcell.bin web/sw.js
 	rm -f $(addprefix web/models/,reference-map.json reference-embeddings.bin reference-thumbs.webp model-card.json MODEL_CARD.md)

@@ -156,6 +156,7 @@ let progressQueued = false;
 
 function enqueue(files) {
   if (!files.length) return;
+  if (!run.active) performance.mark('bloodcell-batch-start');
   if (!run.active) Object.assign(run, { active: true, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: performance.now(), cancelled: false, results: new Map(), commit: state.nextId });
   run.items.push(...files);
   run.total += files.length;
@@ -229,6 +230,7 @@ let firstResult = false, firstShown = false;
 
 function finish() {
   const secs = (performance.now() - run.t0) / 1000;
+  performance.mark('bloodcell-batch-end');
   run.active = false;
   document.body.dataset.busy = '0';
   if (run.cancelled) setStatusKey('status.cancelled', { done: run.done, total: run.total });
