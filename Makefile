@@ -139,7 +139,7 @@ test-sanitize: $(N)/san/test_ops_xnnpack $(N)/san/test_engine $(N)/san/test_prep
 F := build/fuzz
 FUZZ_CC ?= clang-14
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS := $(CFLAGS_COMMON) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Itests/fuzz
+FUZZ_CFLAGS := $(CFLAGS_COMMON) -O2 -g -fsanitize=fuzzer $(FUZZ_SAN) -Itests/fuzz
 FUZZ_TARGETS := image model classify
 FUZZ_SECONDS ?= 600
 FUZZ_NICE ?=
@@ -149,7 +149,7 @@ TEST_FUZZ_SECONDS ?= 15
 
 $(F)/stb_image.o: src/stb_image_impl.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(STB_CFLAGS) -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+	$(FUZZ_CC) $(STB_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
 
 $(F)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(F)/stb_image.o
 	@mkdir -p $(@D)

@@ -245,6 +245,39 @@ static void parse_op(reader *r, bc_model *m, bc_op_desc *op, unsigned char *writ
   }
 }
 
+/* The engine's working memory and work for this model, against the model.h limits (all in 64 bits: the
+ * fields are bounded, but their products are not small). Mirrors what bc_engine_load and ops.c allocate. */
+static void check_budget(reader *r, const bc_model *m) {
+  uint64_t act = 0, ind = 0, packed = 0, macs = 0;
+  for (int v = 0; v < m->n_values; v++)
+    act += (uint64_t)m->values[v].h * m->values[v].w * m->values[v].c + 32;
+  for (int i = 0; i < m->n_ops; i++) {
+    const bc_op_desc *d = &m->ops[i];
+    if (d->type == BC_OP_LOGITS) { macs += (uint64_t)m->n_classes * m->values[d->input].c; continue; }
+    const bc_value *in = &m->values[d->input], *out = &m->values[d->output];
+    const uint64_t pixels = (uint64_t)out->h * out->w;
+    if (d->type == BC_OP_CONV || d->type == BC_OP_FC) {
+      const uint64_t groups = d->type == BC_OP_FC ? 1 : (uint64_t)d->groups;
+      const uint64_t ks = d->type == BC_OP_FC ? 1 : (uint64_t)d->win.kh * d->win.kw;
+      const uint64_t gin = (uint64_t)in->c / groups, gout = (uint64_t)out->c / groups;
+      ind += (pixels + BC_IGEMM_MR - 1) / BC_IGEMM_MR * BC_IGEMM_MR * ks;
+      packed += groups * ((gout + BC_IGEMM_NR - 1) / BC_IGEMM_NR) *
+                (BC_IGEMM_NR * 8 + ks * ((gin + BC_IGEMM_KR - 1) / BC_IGEMM_KR * BC_IGEMM_KR) * BC_IGEMM_NR * 2);
+      macs += pixels * out->c * ks * gin;
+    } else if (d->type == BC_OP_MAXPOOL || d->type == BC_OP_AVGPOOL) {
+      ind += pixels * (uint64_t)d->win.kh * d->win.kw;
+    }
+  }
+  if (act > BC_MODEL_MAX_ACTIVATION_BYTES)
+    bad(r, "activations need %llu bytes; the limit is %llu", (unsigned long long)act, BC_MODEL_MAX_ACTIVATION_BYTES);
+  else if (ind > BC_MODEL_MAX_INDIRECTION)
+    bad(r, "indirection buffers need %llu pointers; the limit is %llu", (unsigned long long)ind, BC_MODEL_MAX_INDIRECTION);
+  else if (packed > BC_MODEL_MAX_PACKED_BYTES)
+    bad(r, "packed weights need up to %llu bytes; the limit is %llu", (unsigned long long)packed, BC_MODEL_MAX_PACKED_BYTES);
+  else if (macs > BC_MODEL_MAX_MACS)
+    bad(r, "a forward pass needs %llu multiply-accumulates; the limit is %llu", (unsigned long long)macs, BC_MODEL_MAX_MACS);
+}
+
 static void parse_body(reader *r, bc_model *m) {
   const int name_len = rd_range(r, "name length", 0, 64);
   const uint8_t *name = take(r, (size_t)name_len, "name");
@@ -314,7 +347,8 @@ static void parse_body(reader *r, bc_model *m) {
   for (int i = 0; i < m->n_ops; i++)
     if (m->ops[i].type == BC_OP_GAP && m->ops[i].output == last->input) m->gap_op = i;
   if (m->gap_op < 0) { bad(r, "LOGITS input must come from a GAP op (needed for class activation maps)"); return; }
-  if (r->off != r->n) bad(r, "%zu unexpected bytes after the last op", r->n - r->off);
+  if (r->off != r->n) { bad(r, "%zu unexpected bytes after the last op", r->n - r->off); return; }
+  check_budget(r, m);
 }
 
 bc_status bc_model_parse(const uint8_t *bytes, size_t n, bc_model *m, char *msg, size_t msg_len) {

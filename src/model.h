@@ -20,6 +20,16 @@
 #define BC_MODEL_MAX_VALUES 512
 #define BC_MODEL_MAX_OPS 512
 #define BC_MODEL_MAX_VALUE_ELEMS (1u << 24)
+/* Limits on what the engine allocates and computes for a model, checked by bc_model_parse from the
+ * shapes alone (64-bit arithmetic) before bc_engine_load allocates anything (docs/robustness.md, "Limits"):
+ *   activations: sum over values of h*w*c (+ kernel slack) bytes;
+ *   indirection: pointers of all conv and pool ops (out_h*out_w*kh*kw each, rounded up to the GEMM tile);
+ *   packed weights: upper bound of the packed conv/FC weights (int16 taps, k padded to 8, n to 8);
+ *   MACs: multiply-accumulates of one forward pass. */
+#define BC_MODEL_MAX_ACTIVATION_BYTES (128ull << 20)
+#define BC_MODEL_MAX_INDIRECTION (16ull << 20)
+#define BC_MODEL_MAX_PACKED_BYTES (256ull << 20)
+#define BC_MODEL_MAX_MACS (4ull << 30)
 
 typedef enum bc_op_type {
   BC_OP_CONV = 1, BC_OP_ADD = 2, BC_OP_MAXPOOL = 3, BC_OP_AVGPOOL = 4,

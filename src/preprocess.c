@@ -443,6 +443,9 @@ static bc_status validate(const uint8_t *b, size_t n, header *hd, int *w, int *h
     return BC_ERR_TOO_LARGE;
   }
   if (!stbi_info_from_memory(b, (int)n, &sw, &sh, &sc)) return map_stb_failure(hd->fmt, msg, ml);
+  /* stb 2.27's BMP info reports a top-down BMP's height as negative (its loader takes abs()); the header
+   * walk above already rejected INT_MIN. Found by the fuzz corpus (tests/fuzz/corpus/image/bmp24_5x4_topdown.bmp). */
+  if (hd->fmt == FMT_BMP && sh < 0 && sh != INT_MIN) sh = -sh;
   if ((s = check_limits(sw, sh, msg, ml)) != BC_OK) return s;
   if (sw <= 0 || sh <= 0 || sc < 1 || sc > 4) {
     set_msg(msg, ml, "corrupt %s (header gives %dx%d pixels, %d channels)", fmt_name(hd->fmt), sw, sh, sc);
