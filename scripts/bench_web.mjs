@@ -90,7 +90,7 @@ const chromium = r.user_agent.match(/Chrome\/[\d.]+/)?.[0] || r.user_agent;
 out(`${chromium}, ${r.cores} cores visible to the page, engine kernels ${r.isa}; image ${r.image}`);
 out(`i32x4.dot_i16x8_s peak (same page, same run): ${f1(r.peak_gmacs)} GMAC/s`);
 out();
-out('per layer (ours, each op run alone 40 times, median):');
+out('per layer (ours, each op run alone, median of 15 batches of 10):');
 out('  op  layer                                   MACs(M)      ms   GMAC/s  % peak');
 let convMs = 0, convMacs = 0, totalMs = 0;
 for (const l of r.layers) {

@@ -13,8 +13,18 @@ int bc_window_out_dim(int in, int k, int stride, int dilation, int pad_a, int pa
   return (int)((padded - span) / stride + 1);
 }
 
+/* Element offset of tap t of output pixel p in an NHWC input, or -1 where it falls in the padding. */
+static long tap_offset(size_t p, int t, int in_h, int in_w, int in_stride, int out_w, const bc_window *w) {
+  const int oy = (int)(p / (size_t)out_w), ox = (int)(p % (size_t)out_w);
+  const int iy = oy * w->sh - w->pad_top + (t / w->kw) * w->dh;
+  const int ix = ox * w->sw - w->pad_left + (t % w->kw) * w->dw;
+  if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) return -1;
+  return ((long)iy * in_w + ix) * in_stride;
+}
+
 /* One pointer per (output pixel, tap), tap-major inside tiles of `mr` pixels; the last tile
- * repeats its last pixel.  Taps that fall in the padding point at `pad`. */
+ * repeats its last pixel.  Taps that fall in the padding point at `pad`.  The int8 form serves
+ * pools and depthwise convs, the int16 form the igemm kernels (which read int16 activations). */
 static const int8_t **build_indirection(const int8_t *input, int in_h, int in_w, int in_stride,
                                         int out_h, int out_w, const bc_window *w, size_t mr,
                                         const int8_t *pad) {
@@ -22,22 +32,27 @@ static const int8_t **build_indirection(const int8_t *input, int in_h, int in_w,
   const size_t tiles = (pixels + mr - 1) / mr;
   const int8_t **ind = malloc(tiles * mr * ks * sizeof(*ind));
   if (!ind) return NULL;
-  for (size_t tile = 0; tile < tiles; tile++) {
-    for (size_t m = 0; m < mr; m++) {
-      size_t p = tile * mr + m;
-      if (p >= pixels) p = pixels - 1;
-      const int oy = (int)(p / out_w), ox = (int)(p % out_w);
-      for (int ky = 0; ky < w->kh; ky++) {
-        for (int kx = 0; kx < w->kw; kx++) {
-          const int iy = oy * w->sh - w->pad_top + ky * w->dh;
-          const int ix = ox * w->sw - w->pad_left + kx * w->dw;
-          const size_t t = (size_t)ky * w->kw + kx;
-          ind[tile * mr * ks + t * mr + m] =
-              (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w)
-                  ? pad : input + ((size_t)iy * in_w + ix) * in_stride;
-        }
-      }
-    }
+  for (size_t i = 0; i < tiles * mr * ks; i++) {
+    const size_t tile = i / (mr * ks), t = i / mr % ks, m = i % mr;
+    const size_t p = tile * mr + m < pixels ? tile * mr + m : pixels - 1;
+    const long off = tap_offset(p, (int)t, in_h, in_w, in_stride, out_w, w);
+    ind[i] = off < 0 ? pad : input + off;
+  }
+  return ind;
+}
+
+static const int16_t **build_indirection16(const int16_t *input, int in_h, int in_w, int in_stride,
+                                           int out_h, int out_w, const bc_window *w, size_t mr,
+                                           const int16_t *pad) {
+  const size_t pixels = (size_t)out_h * out_w, ks = (size_t)w->kh * w->kw;
+  const size_t tiles = (pixels + mr - 1) / mr;
+  const int16_t **ind = malloc(tiles * mr * ks * sizeof(*ind));
+  if (!ind) return NULL;
+  for (size_t i = 0; i < tiles * mr * ks; i++) {
+    const size_t tile = i / (mr * ks), t = i / mr % ks, m = i % mr;
+    const size_t p = tile * mr + m < pixels ? tile * mr + m : pixels - 1;
+    const long off = tap_offset(p, (int)t, in_h, in_w, in_stride, out_w, w);
+    ind[i] = off < 0 ? pad : input + off;
   }
   return ind;
 }
@@ -66,17 +81,17 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
 
   const size_t ks = (size_t)op->ks;
   const size_t kc_padded = ROUND_UP((size_t)op->gin, BC_IGEMM_KR);
-  /* The padding row is read 8 bytes at a time across a whole group (or all channels). */
-  const size_t zero_len = ROUND_UP((size_t)d->in_c, BC_IGEMM_KR) + BC_KERNEL_OVERREAD;
-  op->zero = malloc(zero_len);
-  if (!op->zero) return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory");
-  memset(op->zero, (int8_t)d->in.zero_point, zero_len);
+  /* The padding row: input zero points, read across a whole group (or all channels) plus slack. */
+  const size_t zero_len = ROUND_UP((size_t)d->in_c, 8) + BC_KERNEL_OVERREAD;
 
   float *requant = malloc((size_t)d->out_c * sizeof(float));
   if (!requant) { bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
   for (int c = 0; c < d->out_c; c++) requant[c] = d->in.scale * d->w_scale[c] / d->out.scale;
 
   if (op->depthwise) {
+    op->zero = malloc(zero_len);
+    if (!op->zero) { free(requant); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
+    memset(op->zero, (int8_t)d->in.zero_point, zero_len);
     const size_t blocks = ((size_t)d->out_c + BC_DWCONV_CR - 1) / BC_DWCONV_CR;
     const size_t block_bytes = BC_DWCONV_CR * (sizeof(int32_t) + ks * sizeof(int16_t) + sizeof(float));
     op->group_packed_bytes = blocks * block_bytes;
@@ -104,9 +119,16 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
     }
     op->indirection = build_indirection(input, d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w, 1, op->zero);
   } else {
+    /* The igemm kernels read an int16 copy of the input, refreshed by every run. */
+    op->input = input;
+    op->input_len = (size_t)d->in_h * d->in_w * d->in_c;
+    op->input16 = calloc(op->input_len * sizeof(int16_t) + BC_KERNEL_OVERREAD, 1);
+    op->zero16 = malloc(zero_len * sizeof(int16_t));
+    if (!op->input16 || !op->zero16) { free(requant); bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
+    for (size_t i = 0; i < zero_len; i++) op->zero16[i] = (int16_t)d->in.zero_point;
     const size_t gin = (size_t)op->gin, gout = (size_t)op->gout;
     const size_t blocks = (gout + BC_IGEMM_NR - 1) / BC_IGEMM_NR;
-    const size_t block_bytes = BC_IGEMM_NR * (sizeof(int32_t) + sizeof(float)) + ks * kc_padded * BC_IGEMM_NR;
+    const size_t block_bytes = BC_IGEMM_NR * (sizeof(int32_t) + sizeof(float)) + ks * kc_padded * BC_IGEMM_NR * sizeof(int16_t);
     op->group_packed_bytes = blocks * block_bytes;
     uint8_t *p = calloc((size_t)d->groups, op->group_packed_bytes);
     op->packed = p;
@@ -115,7 +137,7 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
       for (size_t b = 0; b < blocks; b++, p += block_bytes) {
         int32_t bias[BC_IGEMM_NR] = {0};
         float scale[BC_IGEMM_NR] = {0};
-        int8_t *wk = (int8_t *)(p + sizeof(bias));
+        int16_t *wk = (int16_t *)(p + sizeof(bias));
         for (size_t n = 0; n < BC_IGEMM_NR; n++) {
           const size_t oc_in_group = b * BC_IGEMM_NR + n;
           if (oc_in_group >= gout) break;
@@ -132,14 +154,14 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
           scale[n] = requant[oc];
         }
         memcpy(p, bias, sizeof(bias));
-        memcpy(p + sizeof(bias) + ks * kc_padded * BC_IGEMM_NR, scale, sizeof(scale));
+        memcpy(p + sizeof(bias) + ks * kc_padded * BC_IGEMM_NR * sizeof(int16_t), scale, sizeof(scale));
       }
     }
-    op->indirection = build_indirection(input, d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w,
-                                        BC_IGEMM_MR, op->zero);
+    op->indirection16 = build_indirection16(op->input16, d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w,
+                                            BC_IGEMM_MR, op->zero16);
   }
   free(requant);
-  if (!op->indirection) { bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
+  if (!op->indirection && !op->indirection16) { bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
   return BC_OK;
 }
 
@@ -150,13 +172,14 @@ void bc_conv_run(const bc_conv_op *op, const bc_kernels *k) {
     return;
   }
   const size_t ks = (size_t)op->ks;
+  for (size_t i = 0; i < op->input_len; i++) op->input16[i] = op->input[i];
   for (int g = 0; g < op->groups; g++) {
     const uint8_t *w = (const uint8_t *)op->packed + (size_t)g * op->group_packed_bytes;
     for (size_t p = 0; p < op->pixels; p += BC_IGEMM_MR) {
       const size_t mr = op->pixels - p < BC_IGEMM_MR ? op->pixels - p : BC_IGEMM_MR;
-      k->igemm(mr, (size_t)op->gout, (size_t)op->gin, ks, op->indirection + p * ks, w,
+      k->igemm(mr, (size_t)op->gout, (size_t)op->gin, ks, op->indirection16 + p * ks, w,
                op->output + p * op->out_c + (size_t)g * op->gout, (size_t)op->out_c, BC_IGEMM_NR,
-               (size_t)g * op->gin, op->zero, &op->params);
+               (size_t)g * op->gin, op->zero16, &op->params);
     }
   }
 }
@@ -164,8 +187,12 @@ void bc_conv_run(const bc_conv_op *op, const bc_kernels *k) {
 void bc_conv_free(bc_conv_op *op) {
   free(op->packed);
   free((void *)op->indirection);
+  free((void *)op->indirection16);
   free(op->zero);
+  free(op->zero16);
+  free(op->input16);
   op->packed = NULL; op->indirection = NULL; op->zero = NULL;
+  op->indirection16 = NULL; op->zero16 = NULL; op->input16 = NULL;
 }
 
 bc_status bc_fc_create(bc_conv_op *op, int in_c, int out_c, bc_qparams in, bc_qparams out,

@@ -40,8 +40,13 @@ typedef struct bc_conv_op {
   size_t pixels;
   void *packed;             /* per-group packed weights, group_packed_bytes each */
   size_t group_packed_bytes;
-  const int8_t **indirection;
-  int8_t *zero;             /* padding row: input zero points */
+  const int8_t **indirection;     /* depthwise: int8 rows */
+  int8_t *zero;                   /* depthwise padding row: input zero points */
+  const int16_t **indirection16;  /* igemm: rows of input16 */
+  int16_t *zero16;                /* igemm padding row */
+  const int8_t *input;            /* igemm: copied to input16 at the start of every run */
+  int16_t *input16;
+  size_t input_len;
   int8_t *output;
   bc_qs8_params params;
 } bc_conv_op;

@@ -7,17 +7,19 @@
  * Requantization (all qc8/qs8 kernels), the same math as XNNPACK's fp32 path:
  *     out = clamp(rne((float)acc * scale[c]), min - zp, max - zp) + zp
  * where rne is round-to-nearest-even and acc is the int32 accumulator with the input zero point
- * and bias already folded in by packing (see pack.h).
+ * and bias already folded in by packing (see ops.c).
  *
- * Layouts (produced by pack.c; kernels only read them):
+ * Layouts (produced by ops.c; kernels only read them):
  *   igemm 4x8c2 weights, per block of 8 output channels:
- *       int32 bias[8] | for each tap, for each k pair: int8 w[8 channels][2 k] | float scale[8]
- *       k is padded to a multiple of 8 with zero weights, so kernels may read 8 input bytes at a time:
- *       every activation buffer therefore has BC_KERNEL_OVERREAD slack bytes after its end.
+ *       int32 bias[8] | for each tap, for each k pair: int16 w[8 channels][2 k] | float scale[8]
+ *       (int8 values stored as int16, sign-extended once at load, so the SIMD inner loop's weight
+ *       reads are plain 16-byte loads instead of load+extend)
+ *       k is padded to a multiple of 2 with zero weights; the activation read there is multiplied by 0.
+ *       Every activation buffer has BC_KERNEL_OVERREAD slack bytes after its end.
  *   dwconv c8 weights, per block of 8 channels:
  *       int32 bias[8] | for each tap: int16 w[8] | float scale[8]
  * Indirection buffers hold one pointer per (output pixel, tap); a pointer equal to `zero` marks
- * padding and is used as is, any other pointer gets `a_offset` bytes added (group offset). */
+ * padding and is used as is, any other pointer gets `a_offset` elements added (group offset). */
 #ifndef BC_KERNELS_H
 #define BC_KERNELS_H
 
@@ -27,7 +29,7 @@
 
 #define BC_IGEMM_MR 4
 #define BC_IGEMM_NR 8
-#define BC_IGEMM_KR 8           /* k padding: kernels read the input 8 bytes at a time */
+#define BC_IGEMM_KR 2           /* k padding: igemm kernels read k pairs */
 #define BC_DWCONV_CR 8
 #define BC_KERNEL_OVERREAD 16   /* readable slack bytes after every activation buffer */
 
@@ -49,18 +51,23 @@ static inline int8_t bc_requantize_fp32(int32_t acc, float scale, const bc_qs8_p
 }
 
 /* ---- qc8 igemm, MR=4 rows by NR=8 channels, k pairs (c2) ----------------------------------
+ * Activations are read as int16: the op sign-extends its int8 input into an int16 copy once per
+ * run, so the inner loop broadcasts each row's k pair with one 32-bit load-splat (no shuffle, no
+ * extend) into i32x4.dot_i16x8_s against int16 weights.
  * mr: rows in this tile (1..4); nc: output channels (any; blocks of 8 walk the packed weights);
- * kc: input channels per tap (unpadded); ks: taps; a: ks*4 pointers, tap-major ([tap][row]);
- * c: output for row 0, row m at c + m*cm_stride, next block of 8 channels at c + cn_stride. */
-typedef void (*bc_qc8_igemm_fn)(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t **a,
+ * kc: input channels per tap (unpadded); ks: taps; a: ks*4 row pointers, tap-major ([tap][row]);
+ * a_offset: elements added to every pointer but `zero` (the group's first channel);
+ * c: output for row 0, row m at c + m*cm_stride, next block of 8 channels at c + cn_stride.
+ * Rows may be read up to one int16 past kc (odd kc): buffers keep BC_KERNEL_OVERREAD slack. */
+typedef void (*bc_qc8_igemm_fn)(size_t mr, size_t nc, size_t kc, size_t ks, const int16_t **a,
                                 const void *w, int8_t *c, size_t cm_stride, size_t cn_stride,
-                                size_t a_offset, const int8_t *zero, const bc_qs8_params *params);
-void bc_qc8_igemm_4x8c2__scalar(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t **a,
+                                size_t a_offset, const int16_t *zero, const bc_qs8_params *params);
+void bc_qc8_igemm_4x8c2__scalar(size_t mr, size_t nc, size_t kc, size_t ks, const int16_t **a,
                                 const void *w, int8_t *c, size_t cm_stride, size_t cn_stride,
-                                size_t a_offset, const int8_t *zero, const bc_qs8_params *params);
-void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t **a,
+                                size_t a_offset, const int16_t *zero, const bc_qs8_params *params);
+void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, const int16_t **a,
                                   const void *w, int8_t *c, size_t cm_stride, size_t cn_stride,
-                                  size_t a_offset, const int8_t *zero, const bc_qs8_params *params);
+                                  size_t a_offset, const int16_t *zero, const bc_qs8_params *params);
 
 /* ---- qc8 depthwise conv, 8 channels a step, any number of taps ------------------------------
  * For each of `pixels` outputs: ks pointers from `a` (then a += ks), all `channels` written to

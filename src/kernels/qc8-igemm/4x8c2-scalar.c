@@ -2,9 +2,9 @@
 #include <string.h>
 #include "../kernels.h"
 
-void bc_qc8_igemm_4x8c2__scalar(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t **a,
+void bc_qc8_igemm_4x8c2__scalar(size_t mr, size_t nc, size_t kc, size_t ks, const int16_t **a,
                                 const void *w, int8_t *c, size_t cm_stride, size_t cn_stride,
-                                size_t a_offset, const int8_t *zero, const bc_qs8_params *params) {
+                                size_t a_offset, const int16_t *zero, const bc_qs8_params *params) {
   const size_t kc_padded = (kc + BC_IGEMM_KR - 1) / BC_IGEMM_KR * BC_IGEMM_KR;
   const uint8_t *wp = (const uint8_t *)w;
   while (nc != 0) {
@@ -15,16 +15,16 @@ void bc_qc8_igemm_4x8c2__scalar(size_t mr, size_t nc, size_t kc, size_t ks, cons
     for (size_t m = 0; m < BC_IGEMM_MR; m++)
       for (size_t n = 0; n < BC_IGEMM_NR; n++) acc[m][n] = bias[n];
     for (size_t t = 0; t < ks; t++) {
-      const int8_t *row[BC_IGEMM_MR];
+      const int16_t *row[BC_IGEMM_MR];
       for (size_t m = 0; m < BC_IGEMM_MR; m++) {
-        const int8_t *p = a[t * BC_IGEMM_MR + m];
+        const int16_t *p = a[t * BC_IGEMM_MR + m];
         row[m] = p == zero ? p : p + a_offset;
       }
-      const int8_t *wk = (const int8_t *)wp;
+      const int16_t *wk = (const int16_t *)wp;
       for (size_t k = 0; k < kc_padded; k += 2) {
         for (size_t m = 0; m < mr; m++) {
-          /* Padded k positions have zero weights; the input byte there is never used. */
-          const int32_t x0 = k < kc ? row[m][k] : 0;
+          /* Padded k positions have zero weights; the input value there is never used. */
+          const int32_t x0 = row[m][k];
           const int32_t x1 = k + 1 < kc ? row[m][k + 1] : 0;
           for (size_t n = 0; n < BC_IGEMM_NR; n++)
             /* int32 wraps like the SIMD kernel (and XNNPACK): add as uint32 so the wrap is defined C */

@@ -1,9 +1,10 @@
 /* qc8 igemm 4x8c2 for WebAssembly SIMD128.
  *
- * Each row's 8 input bytes are loaded once (i16x8.load8x8_s) and each 32-bit lane, a pair of k,
- * is broadcast in turn; the packed weights hold the same k pair for 4 channels per i16x8, so one
- * i32x4.dot_i16x8_s adds two products into each of 4 channel accumulators.  4 rows x 2 halves
- * = 8 accumulators stay in registers for the whole k loop. */
+ * Activations are int16 copies, so one v128.load32_splat broadcasts a row's k pair to all four
+ * lanes: a pure load on x86, with no shuffle or sign extension in the loop.  The packed weights
+ * hold the same k pair for 4 channels per v128 (int16), so each i32x4.dot_i16x8_s adds two
+ * products into 4 channel accumulators.  Per k pair: 2 weight loads, 4 splat loads, 8 dots,
+ * 8 adds; 4 rows x 2 halves = 8 accumulators, 11 live vectors, no spills under V8. */
 #include <wasm_simd128.h>
 #include "../kernels.h"
 
@@ -24,9 +25,9 @@ static inline void store_row(int8_t *c, v128_t v, size_t nb) {
   }
 }
 
-void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t **a,
+void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, const int16_t **a,
                                   const void *w, int8_t *c, size_t cm_stride, size_t cn_stride,
-                                  size_t a_offset, const int8_t *zero, const bc_qs8_params *params) {
+                                  size_t a_offset, const int16_t *zero, const bc_qs8_params *params) {
   int8_t *c0 = c;
   int8_t *c1 = mr > 1 ? c0 + cm_stride : c0;
   int8_t *c2 = mr > 2 ? c1 + cm_stride : c1;
@@ -34,43 +35,35 @@ void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, co
   const v128_t lo = wasm_f32x4_splat(params->min_less_zp);
   const v128_t hi = wasm_f32x4_splat(params->max_less_zp);
   const v128_t zp = wasm_i16x8_splat((int16_t)params->output_zero_point);
+  const size_t kc_padded = (kc + 1) & ~(size_t)1;
   const int8_t *wp = (const int8_t *)w;
   do {
     v128_t acc0l = wasm_v128_load(wp), acc0h = wasm_v128_load(wp + 16);
     v128_t acc1l = acc0l, acc1h = acc0h, acc2l = acc0l, acc2h = acc0h, acc3l = acc0l, acc3h = acc0h;
     wp += 32;
-    const int8_t **ap = a;
+    const int16_t **ap = a;
     for (size_t t = ks; t != 0; t--, ap += 4) {
       /* Rows past mr read row 0's data; their results are never stored. */
-      const int8_t *a0 = ap[0] == zero ? zero : ap[0] + a_offset;
-      const int8_t *a1 = mr > 1 ? (ap[1] == zero ? zero : ap[1] + a_offset) : a0;
-      const int8_t *a2 = mr > 2 ? (ap[2] == zero ? zero : ap[2] + a_offset) : a0;
-      const int8_t *a3 = mr > 3 ? (ap[3] == zero ? zero : ap[3] + a_offset) : a0;
-      for (size_t k = 0; k < kc; k += 8) {
-        const v128_t va0 = wasm_i16x8_load8x8(a0 + k);
-        const v128_t va1 = wasm_i16x8_load8x8(a1 + k);
-        const v128_t va2 = wasm_i16x8_load8x8(a2 + k);
-        const v128_t va3 = wasm_i16x8_load8x8(a3 + k);
-#define BC_STEP(P)                                                              \
-        {                                                                       \
-          const v128_t wl = wasm_i16x8_load8x8(wp + 16 * (P));                  \
-          const v128_t wh = wasm_i16x8_load8x8(wp + 16 * (P) + 8);              \
-          v128_t x = wasm_i32x4_shuffle(va0, va0, P, P, P, P);                  \
-          acc0l = wasm_i32x4_add(acc0l, wasm_i32x4_dot_i16x8(x, wl));           \
-          acc0h = wasm_i32x4_add(acc0h, wasm_i32x4_dot_i16x8(x, wh));           \
-          x = wasm_i32x4_shuffle(va1, va1, P, P, P, P);                         \
-          acc1l = wasm_i32x4_add(acc1l, wasm_i32x4_dot_i16x8(x, wl));           \
-          acc1h = wasm_i32x4_add(acc1h, wasm_i32x4_dot_i16x8(x, wh));           \
-          x = wasm_i32x4_shuffle(va2, va2, P, P, P, P);                         \
-          acc2l = wasm_i32x4_add(acc2l, wasm_i32x4_dot_i16x8(x, wl));           \
-          acc2h = wasm_i32x4_add(acc2h, wasm_i32x4_dot_i16x8(x, wh));           \
-          x = wasm_i32x4_shuffle(va3, va3, P, P, P, P);                         \
-          acc3l = wasm_i32x4_add(acc3l, wasm_i32x4_dot_i16x8(x, wl));           \
-          acc3h = wasm_i32x4_add(acc3h, wasm_i32x4_dot_i16x8(x, wh));           \
-        }
-        BC_STEP(0) BC_STEP(1) BC_STEP(2) BC_STEP(3)
-#undef BC_STEP
-        wp += 64;
+      const int16_t *a0 = ap[0] == zero ? zero : ap[0] + a_offset;
+      const int16_t *a1 = mr > 1 ? (ap[1] == zero ? zero : ap[1] + a_offset) : a0;
+      const int16_t *a2 = mr > 2 ? (ap[2] == zero ? zero : ap[2] + a_offset) : a0;
+      const int16_t *a3 = mr > 3 ? (ap[3] == zero ? zero : ap[3] + a_offset) : a0;
+      for (size_t k = 0; k < kc_padded; k += 2) {
+        const v128_t wl = wasm_v128_load(wp);
+        const v128_t wh = wasm_v128_load(wp + 16);
+        wp += 32;
+        v128_t x = wasm_v128_load32_splat(a0 + k);
+        acc0l = wasm_i32x4_add(acc0l, wasm_i32x4_dot_i16x8(x, wl));
+        acc0h = wasm_i32x4_add(acc0h, wasm_i32x4_dot_i16x8(x, wh));
+        x = wasm_v128_load32_splat(a1 + k);
+        acc1l = wasm_i32x4_add(acc1l, wasm_i32x4_dot_i16x8(x, wl));
+        acc1h = wasm_i32x4_add(acc1h, wasm_i32x4_dot_i16x8(x, wh));
+        x = wasm_v128_load32_splat(a2 + k);
+        acc2l = wasm_i32x4_add(acc2l, wasm_i32x4_dot_i16x8(x, wl));
+        acc2h = wasm_i32x4_add(acc2h, wasm_i32x4_dot_i16x8(x, wh));
+        x = wasm_v128_load32_splat(a3 + k);
+        acc3l = wasm_i32x4_add(acc3l, wasm_i32x4_dot_i16x8(x, wl));
+        acc3h = wasm_i32x4_add(acc3h, wasm_i32x4_dot_i16x8(x, wh));
       }
     }
     const v128_t sl = wasm_v128_load(wp), sh = wasm_v128_load(wp + 16);
