@@ -25,6 +25,11 @@
 #define STBI_NO_HDR
 #define STBI_MAX_DIMENSIONS BC_MAX_IMAGE_DIM
 #define STB_IMAGE_IMPLEMENTATION
+/* In the wasm build (-msse2), emscripten maps SSE2 intrinsics onto SIMD128, so stb's SSE2 IDCT and
+ * colour conversion (the same code the native x86-64 build runs) replace its scalar loops. */
+#if defined(__EMSCRIPTEN__) && defined(__SSE2__)
+#define STBI__X86_TARGET
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC diagnostic push
