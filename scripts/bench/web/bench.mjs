@@ -29,11 +29,13 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.fl
 const pct = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
 const bytesOf = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
 
+// The wasm compiles while it downloads (compileStreaming), in parallel with the model fetch;
+// streaming compilation is also what lets the browser cache the compiled code.
 async function loadOurs() {
   owner = 'ours';
   const { loadEngine } = await import('/web/engine/engine.js');
-  const [model, wasmBinary] = await Promise.all([bytesOf(MODEL), bytesOf('/web/engine/bloodcell.wasm')]);
-  return loadEngine(model, { wasmBinary });
+  const [model, wasmModule] = await Promise.all([bytesOf(MODEL), WebAssembly.compileStreaming(fetch('/web/engine/bloodcell.wasm'))]);
+  return loadEngine(model, { wasmModule });
 }
 
 async function loadOrt(racer) {
