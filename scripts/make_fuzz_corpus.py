@@ -12,10 +12,10 @@ classify/  two full-size PBC cell JPEGs (fixtures) and a subset of image/ (the c
            image/: decoding one under ASan takes ~100x longer than a small seed and would dominate that target.
 model/     the random-weights test model (tests/fixtures/random-model.bin) and tiny 16x16 models that use
            every op type, a truncated model and a model with a bad checksum.
+Files named regress_* are inputs that once found a bug (docs/robustness.md); they are kept as they are.
 Everything is deterministic (fixed seeds); the total stays under ~250 KB."""
 import io
 import os
-import shutil
 import struct
 import sys
 import zlib
@@ -258,8 +258,11 @@ def tiny_models():
 
 
 def main():
-    for t in ("image", "classify", "model"):
-        shutil.rmtree(os.path.join(OUT, t), ignore_errors=True)
+    for t in ("image", "classify", "model"):  # regenerate, keeping the regression inputs (regress_*)
+        d = os.path.join(OUT, t)
+        for name in os.listdir(d) if os.path.isdir(d) else []:
+            if not name.startswith("regress_"):
+                os.remove(os.path.join(d, name))
     imgs = images()
     for name, data in imgs.items():
         write("image", name, data)
