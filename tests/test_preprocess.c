@@ -669,6 +669,32 @@ static void test_errors(void) {
 }
 
 /* decode memory: the stb buffers of one PBC JPEG are freed, and repeated calls do not grow anything */
+/* A top-down BMP (negative height) decodes to the same pixels as its bottom-up twin (regression: stb 2.27's
+ * info call reports the height negative; found while building the fuzz corpus). */
+static void test_topdown_bmp(void) {
+  const bc_preprocessor *p = get_pp(32);
+  size_t n = 0, i;
+  uint8_t *img = read_file("rgb_41x37.bmp", &n), *td;
+  uint8_t rgb1[32 * 32 * 3], rgb2[32 * 32 * 3];
+  char msg[256];
+  int w = 0, h = 0, c = 0;
+  if (!img) { check(0, "read rgb_41x37.bmp"); return; }
+  td = (uint8_t *)malloc(n);
+  memcpy(td, img, n);
+  {
+    const size_t off = (size_t)img[10] | (size_t)img[11] << 8, stride = ((41 * 24 + 31) / 32) * 4;
+    put_le32(td + 22, (uint32_t)-37);
+    for (i = 0; i < 37; i++) memcpy(td + off + i * stride, img + off + (36 - i) * stride, stride);
+  }
+  check(bc_image_info(td, n, &w, &h, &c, msg, sizeof msg) == BC_OK && w == 41 && h == 37,
+        "bc_image_info top-down BMP: %dx%d (%s)", w, h, msg);
+  check(bc_preprocess(p, img, n, rgb1, NULL, msg, sizeof msg) == BC_OK &&
+            bc_preprocess(p, td, n, rgb2, NULL, msg, sizeof msg) == BC_OK && memcmp(rgb1, rgb2, sizeof rgb1) == 0,
+        "top-down BMP decodes like its bottom-up twin (%s)", msg);
+  free(td);
+  free(img);
+}
+
 static void test_memory(void) {
   size_t n;
   uint8_t *img = read_file("pbc_platelet_PLATELET_851518.jpg", &n), rgb[96 * 96 * 3];
@@ -768,6 +794,7 @@ int main(int argc, char **argv) {
   test_pixels();
   test_pixel_shapes();
   test_errors();
+  test_topdown_bmp();
   test_memory();
   for (i = 0; i < 4; i++) if (g_pp[i].size) bc_preprocessor_free(&g_pp[i].p);
   printf("%d passed, %d failed\n", g_pass, g_fail);
