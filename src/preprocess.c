@@ -86,6 +86,7 @@ static bc_status jpeg_walk(const uint8_t *b, size_t n, header *hd, char *msg, si
   size_t pos = 2;
   int seen_sof = 0, seen_sos = 0, adobe_transform = -1;
   unsigned sof = 0, precision = 8, ncomp = 3;
+  unsigned char huff_defined[2][4] = {{0}}; /* [DC/AC][table id]: set by a DHT */
   for (;;) {
     unsigned m;
     size_t len;
@@ -136,6 +137,7 @@ static bc_status jpeg_walk(const uint8_t *b, size_t n, header *hd, char *msg, si
         if (end - q < 17 || (b[q] >> 4) > 1 || (b[q] & 15) > 3) goto bad_dht;
         for (i = 1; i <= 16; i++) codes += b[q + i];
         if (codes > 256 || end - q - 17 < codes) goto bad_dht;
+        huff_defined[b[q] >> 4][b[q] & 15] = 1;
         q += 17 + codes;
       }
     }
@@ -148,6 +150,31 @@ static bc_status jpeg_walk(const uint8_t *b, size_t n, header *hd, char *msg, si
         return BC_ERR_CORRUPT;
       }
       seen_sos = 1;
+      /* stb 2.27 decodes with whatever a Huffman table slot holds, so a scan that names a table no DHT has
+       * defined yet reads outside the table (out-of-bounds index in stbi__jpeg_huff_decode; fuzz finding,
+       * tests/fuzz/corpus/image/regress_jpeg_undefined_huffman.jpg). Check each table the scan will use:
+       * DC for a first DC scan (or any baseline scan), AC for any scan with AC coefficients. */
+      {
+        const size_t sp = pos - len + 2; /* the SOS header: Ns, Ns x (Cs, Td|Ta), Ss, Se, Ah|Al */
+        const unsigned ns = len >= 3 ? b[sp] : 0;
+        unsigned i, ss, se, ah;
+        const int progressive = sof == 0xC2;
+        if (ns < 1 || ns > 4 || len < 6 + 2 * (size_t)ns) {
+          set_msg(msg, ml, "corrupt JPEG (bad scan header)");
+          return BC_ERR_CORRUPT;
+        }
+        ss = b[sp + 1 + 2 * ns];
+        se = b[sp + 2 + 2 * ns];
+        ah = b[sp + 3 + 2 * ns] >> 4;
+        for (i = 0; i < ns; i++) {
+          const unsigned td = b[sp + 2 + 2 * i] >> 4, ta = b[sp + 2 + 2 * i] & 15;
+          const int uses_dc = !progressive || (ss == 0 && ah == 0), uses_ac = !progressive || se > 0;
+          if ((uses_dc && (td > 3 || !huff_defined[0][td])) || (uses_ac && (ta > 3 || !huff_defined[1][ta]))) {
+            set_msg(msg, ml, "corrupt JPEG (a scan uses a Huffman table that is not defined)");
+            return BC_ERR_CORRUPT;
+          }
+        }
+      }
       for (;;) {
         const uint8_t *q = (const uint8_t *)memchr(b + pos, 0xFF, n - pos);
         size_t i;

@@ -686,13 +686,43 @@ static void test_topdown_bmp(void) {
     put_le32(td + 22, (uint32_t)-37);
     for (i = 0; i < 37; i++) memcpy(td + off + i * stride, img + off + (36 - i) * stride, stride);
   }
-  check(bc_image_info(td, n, &w, &h, &c, msg, sizeof msg) == BC_OK && w == 41 && h == 37,
-        "bc_image_info top-down BMP: %dx%d (%s)", w, h, msg);
+  {
+    const bc_status si = bc_image_info(td, n, &w, &h, &c, msg, sizeof msg);
+    check(si == BC_OK && w == 41 && h == 37, "bc_image_info top-down BMP: %dx%d (%s)", w, h, msg);
+  }
   check(bc_preprocess(p, img, n, rgb1, NULL, msg, sizeof msg) == BC_OK &&
             bc_preprocess(p, td, n, rgb2, NULL, msg, sizeof msg) == BC_OK && memcmp(rgb1, rgb2, sizeof rgb1) == 0,
         "top-down BMP decodes like its bottom-up twin (%s)", msg);
   free(td);
   free(img);
+}
+
+/* A scan that names a Huffman table no DHT defined is refused before stb decodes it (regression: stb 2.27
+ * reads outside the table; fuzz finding). Each DHT of a progressive and a baseline JPEG renamed to APP15 in turn. */
+static void test_undefined_huffman(void) {
+  static const char *files[] = {"rgb420_prog_101x99.jpg", "pbc_neutrophil_SNE_814256.jpg"};
+  const bc_preprocessor *p = get_pp(32);
+  size_t f, n = 0, i;
+  char msg[256];
+  for (f = 0; f < 2; f++) {
+    uint8_t *img = read_file(files[f], &n);
+    int tables = 0, refused = 0, first_refused = 0;
+    if (!img) { check(0, "read %s", files[f]); continue; }
+    for (i = 2; i + 1 < n; i++) {
+      if (img[i] != 0xFF || img[i + 1] != 0xC4) continue;
+      img[i + 1] = 0xEF;
+      tables++;
+      if (bc_preprocess(p, img, n, NULL, NULL, msg, sizeof msg) == BC_ERR_CORRUPT && strstr(msg, "Huffman table that is not defined")) {
+        refused++;
+        if (tables == 1) first_refused = 1;
+      }
+      img[i + 1] = 0xC4;
+    }
+    /* a progressive file redefines tables between scans, so only a first definition is always needed */
+    check(first_refused && (f == 0 || refused == tables), "%s: %d of its %d DHT segments are needed and removing one is refused",
+          files[f], refused, tables);
+    free(img);
+  }
 }
 
 static void test_memory(void) {
@@ -795,6 +825,7 @@ int main(int argc, char **argv) {
   test_pixel_shapes();
   test_errors();
   test_topdown_bmp();
+  test_undefined_huffman();
   test_memory();
   for (i = 0; i < 4; i++) if (g_pp[i].size) bc_preprocessor_free(&g_pp[i].p);
   printf("%d passed, %d failed\n", g_pass, g_fail);
