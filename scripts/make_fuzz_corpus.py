@@ -249,6 +249,22 @@ def tiny_models():
     g.logits(gp, w(3, 3), sc(3), np.zeros(3, np.float32))
     models["limit_indirection.bin"] = g.to_bytes()
 
+    # ... and 100 strided 1x1 convs reading one 512x512x64 map: each keeps a 33.5 MB int16 copy of it (3.4 GB)
+    g = graph("limit-int16-copies")
+    g.input_size = 512
+    g.values[0] = (512, 512, 3, g.values[0][3], g.values[0][4])
+    big = g.value(512, 512, 64, 0.05, 0)
+    g.conv(0, big, w(64, 3, 1, 1), sc(64), b(64))
+    outs = []
+    for _ in range(100):
+        o = g.value(32, 32, 1, 0.05, 0)
+        g.conv(big, o, w(1, 64, 1, 1), sc(1), b(1), stride=16)
+        outs.append(o)
+    gp = g.value(1, 1, 1, 0.05, 0)
+    g.gap(outs[0], gp)
+    g.logits(gp, w(3, 1), sc(3), np.zeros(3, np.float32))
+    models["limit_int16_copies.bin"] = g.to_bytes()
+
     full = models["tiny_all_ops.bin"]
     models["tiny_truncated.bin"] = full[: len(full) - 9]
     bad = bytearray(full)

@@ -260,6 +260,8 @@ static void check_budget(reader *r, const bc_model *m) {
       const uint64_t groups = d->type == BC_OP_FC ? 1 : (uint64_t)d->groups;
       const uint64_t ks = d->type == BC_OP_FC ? 1 : (uint64_t)d->win.kh * d->win.kw;
       const uint64_t gin = (uint64_t)in->c / groups, gout = (uint64_t)out->c / groups;
+      /* a non-depthwise conv keeps an int16 copy of its input (ops.c): counted with the activations */
+      if (!(gin == 1 && gout == 1)) act += 2 * (uint64_t)in->h * in->w * in->c + BC_KERNEL_OVERREAD;
       ind += (pixels + BC_IGEMM_MR - 1) / BC_IGEMM_MR * BC_IGEMM_MR * ks;
       packed += groups * ((gout + BC_IGEMM_NR - 1) / BC_IGEMM_NR) *
                 (BC_IGEMM_NR * 8 + ks * ((gin + BC_IGEMM_KR - 1) / BC_IGEMM_KR * BC_IGEMM_KR) * BC_IGEMM_NR * 2);

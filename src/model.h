@@ -22,7 +22,8 @@
 #define BC_MODEL_MAX_VALUE_ELEMS (1u << 24)
 /* Limits on what the engine allocates and computes for a model, checked by bc_model_parse from the
  * shapes alone (64-bit arithmetic) before bc_engine_load allocates anything (docs/robustness.md, "Limits"):
- *   activations: sum over values of h*w*c (+ kernel slack) bytes;
+ *   activations: sum over values of h*w*c (+ kernel slack) bytes, plus the int16 input copy (2 bytes per
+ *                element) each non-depthwise conv keeps;
  *   indirection: pointers of all conv and pool ops (out_h*out_w*kh*kw each, rounded up to the GEMM tile);
  *   packed weights: upper bound of the packed conv/FC weights (int16 taps, k padded to 8, n to 8);
  *   MACs: multiply-accumulates of one forward pass. */
