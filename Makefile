@@ -163,6 +163,7 @@ fuzz: fuzz-build
 
 # A short bounded run of each target from the committed seeds only (about 45 s in all).
 test-fuzz: fuzz-build
+	rm -rf $(F)/test-corpus
 	FUZZ_WORK=$(F)/test-corpus FUZZ_NICE=$(FUZZ_NICE) bash scripts/fuzz.sh $(TEST_FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Native memory soak: 1,000 images x 10 passes in one process, RSS after each pass (scripts/soak_native.sh).
