@@ -3,9 +3,12 @@
 //            map data), each file gzipped here at zlib's default level; examples and map thumbnails
 //            are listed but excluded from the budget, as are the service worker's precache fetches
 //   ready    navigation start -> the worker reports the model loaded (performance mark
-//            'bloodcell-ready'), cold (new browser context) and warm (reload served by the service worker)
+//            'bloodcell-ready'): cold (new browser context), warm HTTP cache without service worker, and
+//            served by the service worker; with the phases (worker start, modules, engine, map)
+//   first    navigation start -> the first prediction of an image handed to the page at
+//            DOMContentLoaded (warm HTTP cache, no service worker: issue 5's cold start)
 //   batch    N images (default 1000) through the page: images/s and the longest gap between painted frames
-//   node scripts/measure_web.mjs [--runs 7] [--batch 1000] [--json build/web-measure.json]
+//   node scripts/measure_web.mjs [--runs 9] [--batch 1000] [--json build/web-measure.json]
 import { readFileSync, writeFileSync, mkdirSync, rmSync, copyFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { loadavg, cpus } from 'node:os';
@@ -13,7 +16,7 @@ import { root, startServer, launchBrowser } from '../tests/browser/helpers.mjs';
 
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
-const RUNS = Number(opt('--runs', 7));
+const RUNS = Number(opt('--runs', 9));
 const BATCH = Number(opt('--batch', 1000));
 const OUT = opt('--json', root + 'build/web-measure.json');
 
@@ -68,24 +71,131 @@ const result = { date: new Date().toISOString(), machine: `${cpus().length} × $
   await context.close();
 }
 
-// ---- navigation to ready -------------------------------------------------------------------------
+// ---- navigation to ready, and to the first prediction ---------------------------------------------
+// Phases from the page's marks and the first worker's timing (ms since navigation start).
+async function phases(page) {
+  return page.evaluate(() => {
+    const o = performance.timeOrigin;
+    const nav = performance.getEntriesByType('navigation')[0];
+    const mark = (n) => performance.getEntriesByName(n)[0]?.startTime ?? null;
+    const w = window.bloodcellTiming || {};
+    const rel = (t) => (typeof t === 'number' ? t - o : null);
+    return { html: nav.responseEnd, dom_content_loaded: nav.domContentLoadedEventStart, boot: mark('bloodcell-boot'),
+      model_and_wasm: mark('bloodcell-assets'), worker_started: rel(w.start), worker_modules: rel(w.imported),
+      engine_loaded: rel(w.loaded), ready: mark('bloodcell-ready'), map_loaded: rel(w.map),
+      first_result: mark('bloodcell-first-result'), first_shown: mark('bloodcell-first-shown') };
+  });
+}
+const summary = (rows) => Object.fromEntries(Object.keys(rows[0]).map((k) => {
+  const v = rows.map((r) => r[k]).filter((x) => typeof x === 'number');
+  return [k, v.length ? +median(v).toFixed(1) : null];
+}));
+const fmt = (a) => `median ${median(a).toFixed(0)} ms (min ${Math.min(...a).toFixed(0)}, max ${Math.max(...a).toFixed(0)})`;
+const waitMap = (page) => page.waitForSelector('body[data-ready="1"][data-map="1"]');
+
 {
-  const cold = [], warm = [];
+  // cold: a new browser context each time (empty HTTP cache, no service worker yet)
+  const cold = [];
   for (let i = 0; i < RUNS; i++) {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(server.url);
-    await page.waitForSelector('body[data-ready="1"]');
-    cold.push(await page.evaluate(() => performance.getEntriesByName('bloodcell-ready')[0].startTime));
-    await page.evaluate(async () => { await navigator.serviceWorker.ready; if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true })); });
-    await page.reload();
-    await page.waitForSelector('body[data-ready="1"]');
-    warm.push(await page.evaluate(() => performance.getEntriesByName('bloodcell-ready')[0].startTime));
+    await waitMap(page);
+    cold.push(await phases(page));
     await context.close();
   }
-  result.ready = { runs: RUNS, cold_ms: cold.map((x) => +x.toFixed(1)), warm_ms: warm.map((x) => +x.toFixed(1)), cold_median_ms: +median(cold).toFixed(1), warm_median_ms: +median(warm).toFixed(1) };
-  console.log(`\nnavigation -> ready (${RUNS} runs): cold median ${median(cold).toFixed(0)} ms (min ${Math.min(...cold).toFixed(0)}, max ${Math.max(...cold).toFixed(0)}); ` +
-    `warm (service worker) median ${median(warm).toFixed(0)} ms (min ${Math.min(...warm).toFixed(0)}, max ${Math.max(...warm).toFixed(0)})`);
+  // warm HTTP cache, service worker blocked: one context, navigated again and again
+  const warmHttp = [];
+  {
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await waitMap(page);
+    for (let i = 0; i < RUNS; i++) {
+      await page.goto(server.url);
+      await waitMap(page);
+      warmHttp.push(await phases(page));
+    }
+    await context.close();
+  }
+  // served by the service worker (reload after the first visit)
+  const sw = [];
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await waitMap(page);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+    });
+    await page.reload();
+    await waitMap(page);
+    sw.push(await phases(page));
+    await context.close();
+  }
+  const r = (rows) => rows.map((x) => +x.ready.toFixed(1));
+  result.ready = { runs: RUNS, cold_ms: r(cold), warm_http_ms: r(warmHttp), service_worker_ms: r(sw),
+    cold_median_ms: +median(r(cold)).toFixed(1), warm_http_median_ms: +median(r(warmHttp)).toFixed(1), service_worker_median_ms: +median(r(sw)).toFixed(1),
+    phases_median_ms: { cold: summary(cold), warm_http: summary(warmHttp), service_worker: summary(sw) } };
+  console.log(`\nnavigation -> ready (${RUNS} runs each):`);
+  console.log(`  cold (new browser context, empty cache)      ${fmt(r(cold))}`);
+  console.log(`  warm HTTP cache, no service worker           ${fmt(r(warmHttp))}`);
+  console.log(`  served by the service worker                 ${fmt(r(sw))}`);
+}
+
+{
+  // Cold start (issue 5): navigation to the first prediction, warm HTTP cache, no service worker.
+  // On every visit an image is handed to the file input as soon as the document is parsed
+  // (DOMContentLoaded), as a user would; the first prediction is the page's 'bloodcell-first-result' mark (the result in the
+  // review), and 'bloodcell-first-shown' is the cell view drawn with its heatmap. The first visit
+  // classifies a batch and then waits 3 s, so that Chromium can keep the optimised wasm code with
+  // its HTTP cache entry, as it would for a returning user.
+  const image = readFileSync(root + 'web/examples/neutrophil-1.jpg').toString('base64');
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  await context.addInitScript((b64) => {
+    document.addEventListener('DOMContentLoaded', () => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'first.jpg', { type: 'image/jpeg' }));
+      const input = document.getElementById('files');
+      input.files = dt.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+  }, image);
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await waitMap(page);
+  await page.waitForFunction(() => document.body.dataset.busy === '0');
+  const warmFiles = readdirSync(root + 'tests/fixtures/images').filter((f) => f.endsWith('.jpg')).map((f) => root + 'tests/fixtures/images/' + f);
+  await page.setInputFiles('#files', warmFiles);
+  await page.waitForFunction((n) => document.body.dataset.busy === '0' && document.querySelectorAll('#gallery li.cell').length >= n, warmFiles.length);
+  await page.waitForTimeout(3000);
+  // Each visit starts with no review in progress (a returning user who cleared it).
+  const clear = async () => {
+    page.once('dialog', (d) => d.accept());
+    await page.evaluate(() => document.getElementById('clear').click());
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li.cell').length === 0);
+  };
+  await clear();
+  const rows = [];
+  for (let i = 0; i < RUNS; i++) {
+    await page.goto(server.url);
+    await page.waitForFunction(() => performance.getEntriesByName('bloodcell-first-shown').length > 0, null, { timeout: 30000 });
+    rows.push(await phases(page));
+    await clear();
+  }
+  await context.close();
+  const first = rows.map((x) => +x.first_result.toFixed(1)), shown = rows.map((x) => +x.first_shown.toFixed(1));
+  result.first_prediction = { runs: RUNS, first_result_ms: first, first_shown_ms: shown, first_result_median_ms: +median(first).toFixed(1),
+    first_shown_median_ms: +median(shown).toFixed(1), phases_median_ms: summary(rows) };
+  console.log(`\ncold start, navigation -> first prediction (warm HTTP cache, no service worker, ${RUNS} runs): ${fmt(first)}; cell view with heatmap drawn: ${fmt(shown)}`);
+  console.log('\nphases, medians in ms since navigation start:');
+  const cols = ['cold', 'warm_http', 'service_worker'];
+  const ph = result.ready.phases_median_ms;
+  console.log(`  ${'phase'.padEnd(20)}${cols.map((c) => c.padStart(16)).join('')}${'first prediction'.padStart(18)}`);
+  for (const k of Object.keys(ph.cold)) {
+    console.log(`  ${k.padEnd(20)}${cols.map((c) => String(ph[c][k] ?? '—').padStart(16)).join('')}${String(result.first_prediction.phases_median_ms[k] ?? '—').padStart(18)}`);
+  }
 }
 
 // ---- batch -----------------------------------------------------------------------------------------

@@ -47,8 +47,12 @@ const server = createServer(async (req, res) => {
   try {
     const s = await stat(file);
     if (!s.isFile()) throw new Error('not a file');
-    const body = await readFile(file);
     headers['Content-Type'] = TYPES[extname(file).toLowerCase()] || 'application/octet-stream';
+    // no-cache: the browser may keep a copy but asks each time; an unchanged file is a 304.
+    const etag = `W/"${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}"`;
+    headers.ETag = etag;
+    if ((req.headers['if-none-match'] || '').split(/\s*,\s*/).includes(etag)) { res.writeHead(304, headers).end(); return; }
+    const body = await readFile(file);
     res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : body);
   } catch {
     res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');

@@ -27,7 +27,7 @@ const ready = new Promise((r) => { readyResolve = r; });
 const pool = new Pool({
   ready(info, timing) {
     state.info = info;
-    state.timing = timing;
+    window.bloodcellTiming = { ...timing };
     performance.mark('bloodcell-ready');
     document.body.dataset.ready = '1';
     readyResolve(true);
@@ -40,6 +40,7 @@ const pool = new Pool({
   },
   map(m) {
     state.mapOk = m.ok;
+    if (m.timing) (window.bloodcellTiming ??= {}).map = m.timing.map;
     if (!m.ok) { state.mapError = m.error; setStatus(t('status.mapError', { error: m.error })); }
     document.body.dataset.map = m.ok ? '1' : 'error';
   },
@@ -413,10 +414,11 @@ async function fetchJSON(url) {
 
 async function start() {
   pool.attach();
-  loadExamples();
   const cardP = fetchJSON(CARD_URL).then((c) => { state.card = c; }, (err) => { state.cardError = err.message; });
   const storeP = store.open().catch((err) => { console.warn('bloodcell: no IndexedDB', err); return null; });
-  if (!(await ready)) return;
+  const ok = await ready;
+  loadExamples();      // the example images only now: they are not needed to start
+  if (!ok) return;
   // The map's points (for drawing) only after the engine is ready: they are not needed before.
   const mapP = fetchJSON(MAP_URL).then((m) => { state.map = m; }, (err) => { state.mapError = err.message; });
   setStatusKey('status.ready', { model: state.info.modelName, n: state.info.classes.length, isa: state.info.isa });
@@ -449,8 +451,10 @@ async function start() {
 start();
 
 // ---- offline and updates ----------------------------------------------------------------------------
+// Registered once the engine is ready, so that the service worker's precache downloads do not
+// compete with the model and the engine while the page starts.
 let updating = false;
-if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {
+if ('serviceWorker' in navigator && location.protocol.startsWith('http')) ready.then(() => {
   navigator.serviceWorker.register('sw.js').then((reg) => {
     const offer = () => {
       if (reg.waiting && navigator.serviceWorker.controller) {
@@ -471,7 +475,7 @@ if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {
     document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') reg.update().catch(() => {}); });
   }).catch(() => { /* no service worker (not built, or not allowed): the app works online */ });
   navigator.serviceWorker.addEventListener('controllerchange', () => { if (updating) location.reload(); });
-}
+});
 $('update-later').addEventListener('click', () => { $('update').hidden = true; });
 
 export { errorText };

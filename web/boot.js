@@ -31,7 +31,7 @@ async function compileWasm() {
   }
 }
 const modelBytes = fetch(MODEL_URL).then((r) => (r.ok ? r.arrayBuffer() : null), () => null);
-const assets = Promise.all([modelBytes, compileWasm()]);
+const assets = Promise.all([modelBytes, compileWasm()]).then((a) => { performance.mark('bloodcell-assets'); return a; });
 
 // One worker: {worker, index, ready (engine loaded), failed, inflight}. Its messages go to the
 // handler app.js attaches (kept until then).
@@ -55,6 +55,7 @@ export function spawn() {
   return entry;
 }
 
+performance.mark('bloodcell-boot');
 spawn();
 
 // onMessage(message, workerEntry) receives every worker's messages, those kept so far first.

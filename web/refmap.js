@@ -15,12 +15,27 @@ export function halfToFloat(h) {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
-// Little-endian float16 rows -> one Float32Array (n * dim).
+// Little-endian float16 rows -> one Float32Array (n * dim). Normal numbers are converted by moving
+// the bits (exact, like halfToFloat); zeros, subnormals, infinities and NaN go through halfToFloat.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export function decodeEmbeddings(buffer, n, dim) {
-  const dv = new DataView(buffer);
-  if (buffer.byteLength < n * dim * 2) throw new Error(`reference embeddings: ${buffer.byteLength} bytes, expected ${n * dim * 2}`);
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n * dim; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
+  const count = n * dim;
+  if (buffer.byteLength < count * 2) throw new Error(`reference embeddings: ${buffer.byteLength} bytes, expected ${count * 2}`);
+  const out = new Float32Array(count);
+  if (!LITTLE_ENDIAN) {
+    const dv = new DataView(buffer);
+    for (let i = 0; i < count; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
+    return out;
+  }
+  const half = new Uint16Array(buffer, 0, count);
+  const bits = new Uint32Array(out.buffer);
+  for (let i = 0; i < count; i++) {
+    const h = half[i];
+    const e = h & 0x7c00;
+    if (e === 0 || e === 0x7c00) out[i] = halfToFloat(h);
+    // sign to bit 31; exponent rebiased from 15 to 127 (+112 << 10 before the shift); mantissa 10 -> 23 bits
+    else bits[i] = ((h & 0x8000) << 16) | (((h & 0x7fff) + 0x1c000) << 13);
+  }
   return out;
 }
 

@@ -1,16 +1,17 @@
 // worker.js - runs the wasm engine off the main thread. One engine per worker; the page runs a pool
-// of them (boot.js) and spreads a batch over it.
+// of them (boot.js, pool.js) and spreads a batch over it.
 // Messages in:
 //   {type:'init', model|modelUrl, module?|wasmUrl?, mapUrl?}   load the model (bytes, or fetched here) into
 //        the engine (a compiled WebAssembly.Module, or compiled here from wasmUrl), then the reference map
 //   {type:'classify', id, bytes(ArrayBuffer), cam:bool}
+//   {type:'heap', id}                                          the size of this engine's wasm heap
 // Messages out:
-//   {type:'ready', info, timing}  |  {type:'error', error}  |  {type:'map', ok, error?, n, k, threshold}
-//   {type:'result', id, result}
+//   {type:'ready', info, timing}  |  {type:'error', error}  |  {type:'map', ok, error?, n, k, threshold, timing?}
+//   {type:'result', id, result}  |  {type:'heap', id, bytes}
 //     result: {ok, error?, ms, label, index, confidence, probs[], ood:{x, y, score, flagged}|null,
 //              cams?: Float32Array[] (one per class), rgb?: Uint8Array S*S*3}
 //   timing: epoch milliseconds (performance.timeOrigin + now) of the worker's start, its modules
-//   loaded, the init message, the model and wasm at hand, and the engine loaded.
+//   loaded, the init message, the model and wasm at hand, the engine loaded, the map loaded.
 //
 // No static imports: the modules are requested at once, in parallel, while the init message (with
 // the model and the compiled wasm from boot.js) is on its way.
@@ -19,12 +20,23 @@ const timing = { start: performance.timeOrigin };
 const modules = Promise.all([import('./engine/engine.js'), import('./refmap.js'), import('./engine/bloodcell.js')])
   .then(([engineMod, refmapMod]) => { timing.imported = now(); return { ...engineMod, ...refmapMod }; });
 
+// The reference map's files too: the map JSON and (speculatively, under its usual name) the
+// embeddings, so that the map is ready soon after the engine.
+const MAP_URL = new URL('./models/reference-map.json', self.location.href).href;
+const prefetch = { [MAP_URL]: fetch(MAP_URL), [new URL('reference-embeddings.bin', MAP_URL).href]: fetch(new URL('reference-embeddings.bin', MAP_URL).href) };
+for (const p of Object.values(prefetch)) p.catch(() => {});
+function get(url) {
+  const p = prefetch[url];
+  delete prefetch[url];
+  return p || fetch(url);
+}
+
 let engine = null;
 let refmap = null;
 let mapReady = Promise.resolve();
 
 async function fetchBytes(url, what) {
-  const res = await fetch(url);
+  const res = await get(url);
   if (!res.ok) throw new Error(`${what} not found (${res.status} ${new URL(url).pathname})`);
   return res.arrayBuffer();
 }
@@ -32,7 +44,7 @@ async function fetchBytes(url, what) {
 // The map's files are fetched at once (in parallel with the engine); decoding waits for the engine.
 function fetchMap(mapUrl) {
   return (async () => {
-    const res = await fetch(mapUrl);
+    const res = await get(mapUrl);
     if (!res.ok) throw new Error(`reference map not found (${res.status})`);
     const map = await res.json();
     const emb = map?.embeddings?.file ? fetchBytes(new URL(map.embeddings.file, mapUrl).href, 'reference embeddings') : null;
@@ -48,8 +60,11 @@ async function loadMap(fetched) {
     const bad = checkMap(map, engine.embeddingDim, engine.modelName);
     if (bad) throw new Error(bad);
     const [n, dim] = map.embeddings.shape;
-    refmap = new RefMap(map, decodeEmbeddings(await emb, n, dim));
-    postMessage({ type: 'map', ok: true, n: refmap.n, k: refmap.k, threshold: refmap.threshold });
+    const bytes = await emb;
+    timing.mapFetched = now();
+    refmap = new RefMap(map, decodeEmbeddings(bytes, n, dim));
+    timing.map = now();
+    postMessage({ type: 'map', ok: true, n: refmap.n, k: refmap.k, threshold: refmap.threshold, timing });
   } catch (err) {
     refmap = null;
     postMessage({ type: 'map', ok: false, error: String(err.message || err) });
