@@ -123,12 +123,13 @@ async function race() {
   const pairRatio = (peer) => median(t.ours.map((v, i) => v / t[peer][i]));
 
   // per layer, against the dot-product peak measured now
-  const iters = 2e7, pk = [];
-  // many short calls first: V8 tiers wasm up from Liftoff only between calls (no on-stack replacement)
+  const iters = 2e5, pk = []; // short calls, like the per-layer timings: long ones get preempted on a busy machine
+  // many short calls, then a pause: V8 tiers wasm up from Liftoff in the background and only for
+  // later calls (no on-stack replacement)
   for (let i = 0; i < 2000; i++) peakMod._bc_peak_dot(2000, 1);
-  await new Promise((r) => setTimeout(r, 300));
-  peakMod._bc_peak_dot(1e6, 1);
-  for (let r = 0; r < 5; r++) { const t0 = performance.now(); peakMod._bc_peak_dot(iters, r); pk.push(performance.now() - t0); }
+  await new Promise((r) => setTimeout(r, 500));
+  for (let i = 0; i < 200; i++) peakMod._bc_peak_dot(2000, 1);
+  for (let r = 0; r < 25; r++) { const t0 = performance.now(); peakMod._bc_peak_dot(iters, r); pk.push(performance.now() - t0); }
   const peak = (iters * 64) / median(pk) / 1e6;
   engine.forwardTensor(input);
   const layers = [];
