@@ -8,6 +8,7 @@ import { initMap, drawMain } from './views/map.js';
 import { initCell, renderCell, renderVerdict, clearCell, refreshCell, rerenderCell, currentCellId } from './views/cell.js';
 import { renderAbout } from './views/about.js';
 import { toCSV, toJSON, download } from './export.js';
+import { parseReview } from './import.js';
 import { Pool } from './pool.js';
 
 const $ = (id) => document.getElementById(id);
@@ -76,6 +77,7 @@ function showView(name, focus = false) {
     $(`view-${v}`).hidden = !on;
   }
   $('input').hidden = name === 'about' || name === 'map';
+  review.queueThumbs();
   if (name === 'map') drawMain();
   if (name === 'about') renderAbout(MAP_BASE);
   if (focus) $(`tab-${name}`).focus();
@@ -99,20 +101,36 @@ let saves = 0;
 store.onsaved = () => { document.body.dataset.saved = String(++saves); };
 document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') store.flush(); });
 const blobs = new Map();      // id -> Blob (this session's files; older ones come from IndexedDB)
-const thumbs = new Map();     // id -> object URL
+// Thumbnails are object URLs of the images, made when a view shows one and revoked as soon as no
+// view shows it (counted: the gallery's visible items and the map's tooltip).
+const thumbs = new Map();     // id -> {url, refs}
 
 async function getBlob(id) {
   if (blobs.has(id)) return blobs.get(id);
   try { return (await store.blob(id)) || null; } catch { return null; }
 }
 
-async function thumbUrl(id) {
-  if (thumbs.has(id)) return thumbs.get(id);
-  const b = await getBlob(id);
-  if (!b) return null;
-  const u = URL.createObjectURL(b);
-  thumbs.set(id, u);
-  return u;
+async function acquireThumb(id) {
+  if (!thumbs.has(id)) {
+    const b = await getBlob(id);
+    if (!b || !state.cells.has(id)) return null;
+    if (!thumbs.has(id)) thumbs.set(id, { url: URL.createObjectURL(b), refs: 0 });
+  }
+  const th = thumbs.get(id);
+  th.refs++;
+  return th.url;
+}
+
+function releaseThumb(id) {
+  const th = thumbs.get(id);
+  if (!th || --th.refs > 0) return;
+  URL.revokeObjectURL(th.url);
+  thumbs.delete(id);
+}
+
+function revokeAllThumbs() {
+  for (const th of thumbs.values()) URL.revokeObjectURL(th.url);
+  thumbs.clear();
 }
 
 async function openCell(id, extras = null, opts = {}) {
@@ -143,7 +161,7 @@ function reassign(id, value) {
   if (currentView === 'map') drawMain();
 }
 
-const api = { openCell: (id) => openCell(id), loadCam, reassign, thumbUrl, showView, mapBase: MAP_BASE };
+const api = { openCell: (id) => openCell(id), loadCam, reassign, acquireThumb, releaseThumb, showView, mapBase: MAP_BASE };
 initCell(api);
 review.initReview(api);
 initMap(api);
@@ -230,6 +248,7 @@ function commitInOrder() {
 let firstResult = false, firstShown = false;
 
 function finish() {
+  review.flushAdds();
   const secs = (performance.now() - run.t0) / 1000;
   performance.mark('bloodcell-batch-end');
   run.active = false;
@@ -374,18 +393,62 @@ $('threshold').addEventListener('keydown', (e) => {
 $('threshold').addEventListener('change', () => store.setMeta('threshold', { value: state.threshold, default: state.defaultThreshold }).catch(() => {}));
 $('export-csv').addEventListener('click', () => download(toCSV(), 'text/csv;charset=utf-8', 'csv'));
 $('export-json').addEventListener('click', () => download(toJSON(), 'application/json', 'json'));
-$('clear').addEventListener('click', async () => {
-  if (state.cells.size && !window.confirm(t('review.confirmClear', { n: state.cells.size }))) return;
-  if (run.active) { run.cancelled = true; }
+// Empties the review: the page, its thumbnails and IndexedDB.
+async function resetReview() {
   await store.clear().catch(() => {});
   state.cells.clear();
   blobs.clear();
-  for (const u of thumbs.values()) URL.revokeObjectURL(u);
-  thumbs.clear();
-  state.current = null;
   review.clearAll();
+  revokeAllThumbs();
+  state.current = null;
   clearCell();
+}
+
+$('clear').addEventListener('click', async () => {
+  if (state.cells.size && !window.confirm(t('review.confirmClear', { n: state.cells.size }))) return;
+  if (run.active) { run.cancelled = true; }
+  await resetReview();
   setStatusKey('status.cleared');
+  if (currentView === 'map') drawMain();
+});
+
+// Import: the whole file is read and checked (import.js) before anything changes; a bad file is
+// refused with the reason, and the review in progress stays as it was.
+const IMPORT_MAX_MB = 50;
+$('import-file').addEventListener('change', async (e) => {
+  const file = e.target.files[0];
+  e.target.value = '';
+  if (!file || !state.info) return;
+  const refuse = (error) => {
+    setStatus(t('import.bad', { name: file.name, error }), true);
+    document.body.dataset.import = 'refused';
+  };
+  if (run.active) { setStatusKey('import.busy', {}, true); return; }
+  if (file.size > IMPORT_MAX_MB * 1048576) { refuse(`the file is too large (${(file.size / 1048576).toFixed(1)} MB; the limit is ${IMPORT_MAX_MB} MB)`); return; }
+  let parsed;
+  try {
+    parsed = parseReview(await file.text(), state.info.classes);
+  } catch (err) {
+    refuse(err.message || String(err));
+    return;
+  }
+  if (state.cells.size && !window.confirm(t('import.confirm', { n: state.cells.size, name: file.name }))) return;
+  await resetReview();
+  const now = Date.now();
+  for (const c of parsed.cells) {
+    const cell = { id: state.nextId++, size: null, added: now, ...c };
+    state.cells.set(cell.id, cell);
+    store.put(cell, null);
+  }
+  if (parsed.threshold !== null) {
+    state.threshold = parsed.threshold;
+    store.setMeta('threshold', { value: state.threshold, default: state.defaultThreshold }).catch(() => {});
+  }
+  review.setThresholdUI();
+  review.rebuild();
+  store.flush();
+  setStatusKey('import.done', { name: file.name, n: parsed.cells.length });
+  document.body.dataset.import = 'done';
   if (currentView === 'map') drawMain();
 });
 

@@ -27,7 +27,7 @@ export function rows() {
     confidence: c.ok ? round(c.confidence) : null,
     probs: c.ok ? Object.fromEntries(classes.map((k, i) => [k, round(c.probs[i])])) : null,
     ood_score: c.ok && c.ood ? round(c.ood.score) : null,
-    map_xy: c.ok && c.ood ? [round(c.ood.x, 5), round(c.ood.y, 5)] : null,
+    map_xy: c.ok && c.ood && Number.isFinite(c.ood.x) ? [round(c.ood.x, 5), round(c.ood.y, 5)] : null,
     confirmed: confirmedOf(c),
     reassigned_by_user: c.confirmed !== null && c.confirmed !== undefined,
     user_choice: c.confirmed === null || c.confirmed === undefined ? null : (c.confirmed === UNIDENTIFIED ? 'unidentified' : classes[c.confirmed]),

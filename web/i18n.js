@@ -66,6 +66,12 @@ export const STRINGS = {
     'diff.chart': 'Differential count chart',
     'review.settings': 'Settings and export',
     'review.clear': 'Clear review',
+    'import.button': 'Import review',
+    'import.done': 'Imported the review in {name}: {n} cells.',
+    'import.bad': 'The review in {name} was not imported, and nothing was changed: {error}.',
+    'import.confirm': 'Replace the review in progress ({n} cells) with the one in {name}?',
+    'import.busy': 'Wait for the batch to finish before importing a review.',
+    'cell.noImage': 'This cell was imported from a review file without its image, so there is no heatmap.',
     'review.confirmClear': 'Clear all {n} cells of this review from this device?',
     'threshold.label': 'Confidence threshold',
     'threshold.note': 'Cells below this confidence go to Unidentified. Default {d}, from the model card.',
@@ -175,6 +181,12 @@ export const STRINGS = {
     'diff.chart': 'Gráfico del recuento diferencial',
     'review.settings': 'Ajustes y exportación',
     'review.clear': 'Borrar la revisión',
+    'import.button': 'Importar revisión',
+    'import.done': 'Se importó la revisión de {name}: {n} células.',
+    'import.bad': 'La revisión de {name} no se importó y no se cambió nada: {error}.',
+    'import.confirm': '¿Reemplazar la revisión en curso ({n} células) por la de {name}?',
+    'import.busy': 'Espere a que termine el lote antes de importar una revisión.',
+    'cell.noImage': 'Esta célula se importó de un archivo de revisión sin su imagen, así que no hay mapa de calor.',
     'review.confirmClear': '¿Borrar de este dispositivo las {n} células de esta revisión?',
     'threshold.label': 'Umbral de confianza',
     'threshold.note': 'Las células por debajo de esta confianza pasan a No identificadas. Valor por defecto {d}, de la ficha del modelo.',
@@ -286,12 +298,21 @@ export function errorText(err) {
   return err;
 }
 
+// Number formatters are made once per language and digit count (making one is slow).
+const formatters = new Map();
+function fmt(x, digits) {
+  const key = `${lang}:${digits}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, f = new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+  return f.format(x);
+}
+
 export function pct(p, digits = 1) {
-  return `${(100 * p).toLocaleString(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits })}%`;
+  return `${fmt(100 * p, digits)}%`;
 }
 
 export function num(x, digits = 2) {
-  return Number(x).toLocaleString(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return fmt(Number(x), digits);
 }
 
 // Static text in the HTML: data-i18n (text), data-i18n-aria (aria-label), data-i18n-title (title).

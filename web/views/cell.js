@@ -56,7 +56,8 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
   slider.addEventListener('input', () => { opacity = Number(slider.value); out.textContent = pct(opacity, 0); paintCam(); });
   const camPanel = el('section', { class: 'panel cam-panel', 'aria-labelledby': 'cam-h' },
     el('h3', { id: 'cam-h', text: t('cell.cam') }),
-    el('div', { class: 'cam-box' }, canvas, view.base ? null : el('p', { class: 'cam-wait muted', text: t('cell.loadingCam') })),
+    el('div', { class: 'cam-box' }, canvas, view.base ? null
+      : (cell.imported && !extras ? el('p', { class: 'cam-none muted', text: t('cell.noImage') }) : el('p', { class: 'cam-wait muted', text: t('cell.loadingCam') }))),
     el('p', { class: 'muted small', text: t('cam.caption') }),
     el('div', { class: 'field' }, el('label', { for: 'cam-class', text: t('cam.class') }), camSel),
     el('div', { class: 'field' }, el('label', { for: 'cam-opacity', text: t('cam.opacity') }), el('div', { class: 'row' }, slider, out)));
@@ -79,7 +80,7 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
   // Map panel.
   const mini = el('canvas', { id: 'mini-map', class: 'mini-map' });
   const mapPanel = el('section', { class: 'panel map-panel', 'aria-labelledby': 'mini-h' }, el('h3', { id: 'mini-h', text: t('cell.map') }));
-  if (state.map && state.mapOk && cell.ood) {
+  if (state.map && state.mapOk && cell.ood && Number.isFinite(cell.ood.x)) {
     mapPanel.append(el('button', { type: 'button', class: 'mini-link', 'aria-label': t('tab.map'), onclick: () => api.showView('map', true) }, mini),
       el('p', { class: 'muted small', text: t('cell.mapCaption') }),
       el('p', { class: 'small', text: t('cell.ood', { score: cell.ood.score.toFixed(4), t: state.map.ood.threshold }) }));

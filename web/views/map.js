@@ -59,7 +59,7 @@ export function drawScatter(canvas, w, { highlight = null, small = false } = {})
   if (!state.mapOk) return out;
   const ur = small ? 3.5 : Math.max(4.5, w / 110);
   for (const c of state.cells.values()) {
-    if (!c.ok || !c.ood || (small && c.id !== highlight)) continue;
+    if (!c.ok || !c.ood || !Number.isFinite(c.ood.x) || (small && c.id !== highlight)) continue;
     const [x, y] = P(c.ood.x, c.ood.y);
     const g = groupOf(c);
     ctx.fillStyle = typeof g === 'number' ? classColour(g) : GREY;
@@ -72,7 +72,7 @@ export function drawScatter(canvas, w, { highlight = null, small = false } = {})
     out.push({ x, y, r: ur + 2, kind: 'user', id: c.id });
   }
   const hc = highlight !== null ? state.cells.get(highlight) : null;
-  if (hc && hc.ok && hc.ood) {
+  if (hc && hc.ok && hc.ood && Number.isFinite(hc.ood.x)) {
     const [x, y] = P(hc.ood.x, hc.ood.y);
     ctx.strokeStyle = fg;
     ctx.lineWidth = 2;
@@ -145,6 +145,7 @@ async function showTip(h, e) {
   const thumb = el('div', { class: 'tip-thumb' });
   let text;
   if (h.kind === 'ref') {
+    holdTip(null, null);
     const p = state.map.points[h.i];
     const th = state.map.thumbnails;
     if (th) {
@@ -158,7 +159,7 @@ async function showTip(h, e) {
     const c = state.cells.get(h.id);
     const img = el('img', { alt: '', width: '96', height: '96' });
     thumb.append(img);
-    api.thumbUrl(h.id).then((u) => { if (u) img.src = u; });
+    holdTip(h.id, img);
     text = t('map.yourCell', { name: c.name, cls: groupName(groupOf(c)) });
   }
   tip.replaceChildren(thumb, el('span', { text }));
@@ -170,4 +171,23 @@ async function showTip(h, e) {
   tip.dataset.kind = h.kind;
 }
 
-function hideTip() { $('map-tip').hidden = true; }
+function hideTip() { $('map-tip').hidden = true; holdTip(null, null); }
+
+// The tooltip holds the thumbnail of the one user cell it shows (an object URL, given back when
+// the tooltip shows something else or hides).
+let tipWant = null, tipHeld = null;
+function holdTip(id, img) {
+  tipWant = id;
+  if (tipHeld !== null && tipHeld !== id) { api.releaseThumb(tipHeld); tipHeld = null; }
+  if (id === null) return;
+  api.acquireThumb(id).then((u) => {
+    if (!u) return;
+    if (tipWant !== id || tipHeld === id) {      // not wanted any more, or already held once
+      api.releaseThumb(id);
+      if (tipWant === id) img.src = u;
+      return;
+    }
+    tipHeld = id;
+    img.src = u;
+  });
+}

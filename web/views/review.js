@@ -9,18 +9,12 @@ const DRAG_TYPE = 'application/x-bloodcell-cell';
 let api = null;
 const items = new Map();     // id -> li
 const groups = new Map();    // group key ('0'..'7', 'unidentified', 'excluded', 'error') -> {section, list, count}
-let io = null;
 let countsQueued = false;
 
 export function initReview(a) {
   api = a;
-  io = new IntersectionObserver((entries) => {
-    for (const e of entries) {
-      if (!e.isIntersecting) continue;
-      io.unobserve(e.target);
-      loadThumb(e.target);
-    }
-  }, { rootMargin: '300px' });
+  addEventListener('scroll', queueThumbs, { passive: true });
+  addEventListener('resize', queueThumbs);
 
   const gallery = $('gallery');
   gallery.addEventListener('click', (e) => {
@@ -146,24 +140,121 @@ function refreshItem(li, c) {
   li.classList.toggle('reassigned', c.confirmed !== null && c.confirmed !== undefined);
 }
 
-async function loadThumb(li) {
-  const img = li.querySelector('img');
-  if (!img || img.src) return;
-  const url = await api.thumbUrl(Number(li.dataset.id));
-  if (url) img.src = url;
+// Thumbnails: an item shows its image while it is within MARGIN px of the viewport; the object URL
+// is given back when it scrolls away or the view is hidden. The items in view are found by binary
+// search over each group's items (in document order, so their boxes go down the page), once per
+// frame after a scroll, a resize or a change of the gallery: an IntersectionObserver on each of
+// thousands of items costs too much time per frame.
+const MARGIN = 300;
+let thumbsQueued = false;
+export function queueThumbs() {
+  if (thumbsQueued) return;
+  thumbsQueued = true;
+  // after the next frame is drawn, when the layout is up to date (measuring then costs nothing more)
+  requestAnimationFrame(() => setTimeout(() => { thumbsQueued = false; updateThumbs(); }));
 }
 
-// A new cell: appended to its group (ids only grow, so the order stays by id).
+// [first, end) of the list's items near the viewport, or null.
+function inView(list) {
+  const kids = list.children, n = kids.length;
+  if (!n) return null;
+  const r = list.getBoundingClientRect();
+  const top = -MARGIN, bottom = innerHeight + MARGIN;
+  if (r.height === 0 || r.bottom < top || r.top > bottom) return null;
+  let lo = 0, hi = n;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (kids[m].getBoundingClientRect().bottom < top) lo = m + 1; else hi = m; }
+  const first = lo;
+  hi = n;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (kids[m].getBoundingClientRect().top <= bottom) lo = m + 1; else hi = m; }
+  return first < lo ? [first, lo] : null;
+}
+
+function updateThumbs() {
+  const want = new Set();
+  for (const g of groups.values()) {
+    const range = inView(g.list);
+    if (!range) continue;
+    for (let i = range[0]; i < range[1]; i++) {
+      const li = g.list.children[i];
+      if (li.dataset.label) want.add(li);
+    }
+  }
+  for (const st of [...thumbState.values()]) if (!want.has(st.li)) wantThumb(st.li, false);
+  for (const li of want) wantThumb(li, true);
+}
+
+// Per cell id: {li, want (in view), have (holds the URL), busy (acquiring)}.
+const thumbState = new Map();
+
+function wantThumb(li, want) {
+  const id = Number(li.dataset.id);
+  let st = thumbState.get(id);
+  if (!st) {
+    if (!want) return;
+    st = { li, want, have: false, busy: false };
+    thumbState.set(id, st);
+  }
+  st.want = want;
+  st.li = li;
+  syncThumb(id, st);
+}
+
+async function syncThumb(id, st) {
+  if (st.busy) return;
+  const img = st.li.querySelector('img');
+  if (st.want && !st.have) {
+    st.busy = true;
+    const url = await api.acquireThumb(id);
+    st.busy = false;
+    if (!url) { thumbState.delete(id); return; }     // no image kept for this cell
+    st.have = true;
+    if (img) img.src = url;
+    if (!st.want || thumbState.get(id) !== st) syncThumb(id, st);   // it left the view meanwhile
+  } else if (!st.want) {
+    if (st.have) {
+      img?.removeAttribute('src');
+      st.have = false;
+      api.releaseThumb(id);
+    }
+    if (thumbState.get(id) === st) thumbState.delete(id);
+  }
+}
+
+// A new cell: appended to its group (ids only grow, so the order stays by id). New items go into
+// the page together, at most every FLUSH_MS: each change of a gallery of thousands of items costs
+// a layout and paint of the page, so fewer, larger changes keep the frames short during a batch.
+const FLUSH_MS = 250;
+const pendingAdds = [];
+let addsTimer = 0, lastFlush = -Infinity;
 export function addItem(c) {
-  const li = makeItem(c);
-  items.set(c.id, li);
-  refreshItem(li, c);
-  const g = groups.get(groupKey(groupOf(c)));
-  g.list.append(li);
-  if (g.section.classList.contains('empty')) groupState(g);
-  if (c.ok) io.observe(li);
-  if (items.size === 1) li.tabIndex = 0;
+  items.set(c.id, makeItem(c));
+  pendingAdds.push(c);
+  if (addsTimer) return;
+  addsTimer = setTimeout(() => requestAnimationFrame(flushAdds), Math.max(0, lastFlush + FLUSH_MS - performance.now()));
+}
+
+export function flushAdds() {
+  clearTimeout(addsTimer);
+  addsTimer = 0;
+  if (!pendingAdds.length) return;
+  lastFlush = performance.now();
+  const first = items.values().next().value;
+  for (const c of pendingAdds.splice(0)) {
+    const li = items.get(c.id);
+    if (!li) continue;
+    refreshItem(li, c);
+    groups.get(groupKey(groupOf(c))).list.append(li);
+    if (li === first) li.tabIndex = 0;
+  }
+  for (const g of groups.values()) groupState(g);
   queueCounts();
+  queueThumbs();
+}
+
+function dropPending() {
+  pendingAdds.length = 0;
+  clearTimeout(addsTimer);
+  addsTimer = 0;
 }
 
 // A cell whose group may have changed: moved to its place (by id) in the new group.
@@ -185,14 +276,16 @@ export function updateItem(c) {
   }
   if (state.selected === c.id) showSelection();
   queueCounts();
+  queueThumbs();
 }
 
 // Every cell again (threshold, language or restore): items are kept, regrouped in id order.
 export function rebuild() {
+  dropPending();      // every cell is placed below, the pending ones too
   const frags = new Map([...groups.keys()].map((k) => [k, document.createDocumentFragment()]));
   for (const c of state.cells.values()) {
     let li = items.get(c.id);
-    if (!li) { li = makeItem(c); items.set(c.id, li); if (c.ok) io.observe(li); }
+    if (!li) { li = makeItem(c); items.set(c.id, li); }
     refreshItem(li, c);
     frags.get(groupKey(groupOf(c))).append(li);
   }
@@ -200,10 +293,12 @@ export function rebuild() {
   ensureTabStop();
   if (state.selected !== null) showSelection();
   renderCounts();
+  queueThumbs();
 }
 
 export function clearAll() {
-  for (const li of items.values()) io.unobserve(li);
+  dropPending();
+  for (const st of [...thumbState.values()]) wantThumb(st.li, false);
   items.clear();
   for (const g of groups.values()) g.list.replaceChildren();
   state.selected = null;
