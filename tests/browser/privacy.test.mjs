@@ -1,9 +1,10 @@
-// Privacy and security: through a whole session (examples, a batch, the cell view, the map, the
-// model card, exports, a reload through the service worker) no request leaves the origin, no
-// request carries a body (so no image bytes), and the page is served with a self-only CSP.
+// Privacy and security: through a whole session (examples, a batch over a pool of 2 workers, the
+// cell view, the map, the model card, exports, importing a review, a reload through the service
+// worker) no request leaves the origin, no request carries a body, no URL or header carries image
+// bytes, no WebSocket is opened, and the page is served with a self-only CSP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { root, startServer, launchBrowser, openApp, waitReady, fixtureImages, exampleImages, exportText } from './helpers.mjs';
 
 let server, browser;
@@ -16,7 +17,10 @@ test('no request during use goes off-origin or carries image data; CSP allows on
   const requests = [];
   context.on('request', (r) => requests.push(r));
   const page = await context.newPage();
-  const response = await page.goto(server.url);
+  const sockets = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  // The worker pool with 2 workers: their requests are seen too.
+  const response = await page.goto(server.url + '?workers=2');
   const csp = response.headers()['content-security-policy'];
   assert.match(csp, /default-src 'self'/);
   assert.match(csp, /connect-src 'self'/);
@@ -36,7 +40,13 @@ test('no request during use goes off-origin or carries image data; CSP allows on
   await page.waitForSelector('#about .confusion');
   await page.click('#tab-review');
   await exportText(page, 'csv');
-  await exportText(page, 'json');
+  const exported = await exportText(page, 'json');
+  // Import the review back (replacing the one in progress).
+  mkdirSync(root + 'build/tmp', { recursive: true });
+  writeFileSync(root + 'build/tmp/privacy-review.json', exported);
+  page.once('dialog', (d) => d.accept());
+  await page.setInputFiles('#import-file', root + 'build/tmp/privacy-review.json');
+  await page.waitForSelector('body[data-import="done"]');
   await page.evaluate(async () => navigator.serviceWorker.ready);
   await page.reload();
   await waitReady(page);
@@ -46,8 +56,13 @@ test('no request during use goes off-origin or carries image data; CSP allows on
   // Worker and service-worker fetches are seen too (the model is fetched by the worker).
   assert.ok(requests.some((r) => r.url().endsWith('/models/bloodcell.bin')), 'the model request is observed');
   const imageBytes = [...fixtureImages, ...exampleImages].map((f) => readFileSync(f).subarray(200, 232).toString('latin1'));
+  assert.deepEqual(sockets, []);
+  assert.ok(requests.filter((r) => r.url().endsWith('/worker.js')).length >= 2, 'both pool workers started');
   for (const r of requests) {
     const u = r.url();
+    const headers = Object.entries(await r.allHeaders()).map(([k, v]) => `${k}: ${v}`).join('\n');
+    assert.ok(headers.length < 4096, `${headers.length} bytes of headers on ${u}`);
+    for (const bytes of imageBytes) assert.ok(!headers.includes(bytes) && !headers.includes(encodeURIComponent(bytes).slice(0, 24)), `image data in the headers of ${u}`);
     assert.ok(u.startsWith(origin + '/') || u.startsWith('blob:' + origin) || u.startsWith('data:'), `off-origin request ${u}`);
     assert.ok(['GET', 'HEAD'].includes(r.method()), `${r.method()} ${u}`);
     assert.equal(r.postDataBuffer(), null, `request body on ${u}`);
