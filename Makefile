@@ -27,7 +27,7 @@ N := build/native
 W := build/wasm
 WEB_ENGINE := web/engine/bloodcell.js web/engine/bloodcell.wasm
 
-.PHONY: all native wasm web-data web-assets measure-web bench-web serve test test-native test-sanitize test-wasm test-python test-browser bench deps clean
+.PHONY: all native wasm web-data web-assets measure-web bench-web model model-artifacts serve test test-native test-sanitize test-wasm test-python test-browser bench deps clean
 
 all: native wasm
 
@@ -115,6 +115,20 @@ web-assets: wasm $(WEB_MODEL) web-data
 
 serve: deps native web-assets
 	node scripts/serve.mjs --root web --port $(PORT)
+
+# ---- model ----------------------------------------------------------------------------------
+# The whole model from the data in one command: train, int8 export (and the parity fixture),
+# reference-cell map, engine evaluation + temperature + model card, ONNX for the speed race.
+# `make model-artifacts` redoes everything after training from build/train/main/model.pt.
+model:
+	$(PY) scripts/train.py --out build/train/main
+	$(MAKE) model-artifacts
+
+model-artifacts: $(N)/bloodcell
+	$(PY) scripts/export.py
+	$(PY) scripts/build_reference_map.py --jobs 2 --backend xnnpack
+	$(PY) scripts/evaluate.py --jobs 2 --backend xnnpack
+	$(PY) scripts/export_onnx.py --model $(MODEL) --out build/onnx
 
 # ---- tests ----------------------------------------------------------------------------------
 test: test-native test-sanitize test-fuzz test-wasm test-python test-browser
