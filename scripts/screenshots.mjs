@@ -1,5 +1,6 @@
 // Screenshots of the main views for the README: desktop (1280 x 800) and phone (390 x 844), light
-// and dark, with the model in web/models/ (the random-weights test model until the real one lands).
+// and dark, with the model, map and model card in web/models/ (make web-assets), at the model
+// card's default confidence threshold.
 //   node scripts/screenshots.mjs [--out docs/screenshots]
 // PNGs over 300 KB are re-encoded with a 256-colour palette (/usr/bin/python3 with PIL).
 import { mkdirSync, statSync } from 'node:fs';
@@ -20,11 +21,6 @@ async function session(opts) {
   return { context, page };
 }
 
-async function threshold(page, v) {
-  await page.evaluate((value) => { const s = document.getElementById('threshold'); s.value = String(value); s.dispatchEvent(new Event('input')); }, v);
-  await page.waitForTimeout(100);
-}
-
 async function batch(page) {
   const bad = makeBadFiles('shots');
   const files = [...fixtureImages, ...exampleImages, bad.text];
@@ -32,7 +28,6 @@ async function batch(page) {
   await page.setInputFiles('#files', files);
   await page.waitForFunction((k) => document.body.dataset.busy === '0' && document.querySelectorAll('#gallery li.cell').length === k, n);
   await page.waitForSelector('#progress', { state: 'hidden' });
-  await threshold(page, 0.3);
 }
 
 const shots = [];
@@ -66,7 +61,8 @@ for (const scheme of ['light', 'dark']) {
   if (scheme === 'light') {
     await page.click('#tab-map');
     const box = await (await page.$('#map')).boundingBox();
-    const p = await page.$eval('#gallery li.cell[data-ood]', (li) => JSON.parse(li.dataset.ood));
+    // the user's cell nearest the top, so that its tooltip shows in full
+    const p = await page.$$eval('#gallery li.cell[data-ood]', (lis) => lis.map((li) => JSON.parse(li.dataset.ood)).sort((a, b) => a.y - b.y)[0]);
     await page.mouse.move(box.x + 12 + p.x * (box.width - 24), box.y + 12 + p.y * (box.height - 24));
     await page.waitForSelector('#map-tip:not([hidden])');
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -15,7 +15,7 @@ export const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
-  "img-src 'self' blob: data:",
+  "img-src 'self' blob:",
   "worker-src 'self'",
   "connect-src 'self'",
   "object-src 'none'",

@@ -32,7 +32,7 @@ async function open(url, opts = {}) {
   return { context, page, response, dialogs, errors };
 }
 
-const EXPECTED_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; worker-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+const EXPECTED_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob:; worker-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 test('the CSP is present and enforced; normal use violates nothing', async () => {
   const { context, page, response, errors } = await open(server.url);

@@ -423,7 +423,7 @@ export function setThresholdUI() {
   $('threshold').value = String(state.threshold);
   const d = Math.round(state.threshold * 1000) % 10 ? 3 : 2;
   $('threshold-out').value = num(state.threshold, d);
-  $('threshold-note').textContent = t('threshold.note', { d: num(state.defaultThreshold) });
+  $('threshold-note').textContent = t('threshold.note', { d: num(state.defaultThreshold, Math.round(state.defaultThreshold * 1000) % 10 ? 3 : 2) });
 }
 
 export function focusSelected() {
