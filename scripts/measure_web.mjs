@@ -149,8 +149,8 @@ const waitMap = (page) => page.waitForSelector('body[data-ready="1"][data-map="1
   // On every visit an image is handed to the file input as soon as the document is parsed
   // (DOMContentLoaded), as a user would; the first prediction is the page's 'bloodcell-first-result' mark (the result in the
   // review), and 'bloodcell-first-shown' is the cell view drawn with its heatmap. The first visit
-  // classifies a batch and then waits 3 s, so that Chromium can keep the optimised wasm code with
-  // its HTTP cache entry, as it would for a returning user.
+  // classifies a batch and then waits 3 s, so that Chromium has had the time to cache the compiled
+  // wasm code with its HTTP cache entry, as it would have for a returning user.
   const image = readFileSync(root + 'web/examples/neutrophil-1.jpg').toString('base64');
   const context = await browser.newContext({ serviceWorkers: 'block' });
   await context.addInitScript((b64) => {

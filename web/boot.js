@@ -2,7 +2,7 @@
 // index.html loads it as an async module script (so it runs as soon as it arrives); app.js imports
 // it too, which gives the same single instance. It
 //   - fetches the model, and compiles the wasm with WebAssembly.compileStreaming (compiled while it
-//     downloads; Chrome keeps the optimised code with the HTTP cache entry for the next visit),
+//     downloads; the form that Chromium's wasm code cache works with),
 //   - starts the first engine worker, which gets the model bytes and the compiled module,
 //   - starts more workers on demand (pool.js), up to POOL_SIZE, from the same bytes and module.
 // Messages that arrive before app.js attaches are kept.
