@@ -176,7 +176,7 @@ let progressQueued = false;
 function enqueue(files) {
   if (!files.length) return;
   if (!run.active) performance.mark('bloodcell-batch-start');
-  if (!run.active) Object.assign(run, { active: true, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: performance.now(), cancelled: false, results: new Map(), commit: state.nextId });
+  if (!run.active) Object.assign(run, { active: true, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: performance.now(), cancelled: false, discard: false, results: new Map(), commit: state.nextId });
   run.items.push(...files);
   run.total += files.length;
   run.single = run.total === 1;
@@ -231,7 +231,7 @@ function commitInOrder() {
   while (run.results.has(run.commit)) {
     const { cell, file, r, single } = run.results.get(run.commit);
     run.results.delete(run.commit++);
-    if (!cell) continue;
+    if (!cell || run.discard) continue;     // (the review was cleared while this file was in flight)
     run.lastName = cell.name;
     state.cells.set(cell.id, cell);
     blobs.set(cell.id, file);
@@ -253,7 +253,8 @@ function finish() {
   performance.mark('bloodcell-batch-end');
   run.active = false;
   document.body.dataset.busy = '0';
-  if (run.cancelled) setStatusKey('status.cancelled', { done: run.done, total: run.total });
+  if (run.discard) setStatusKey('status.cleared');
+  else if (run.cancelled) setStatusKey('status.cancelled', { done: run.done, total: run.total });
   else if (run.total === 1 && run.lastName) setStatusKey('status.doneOne', { name: run.lastName, ms: num(secs * 1000, 0) });
   else setStatusKey('status.done', { n: run.done, s: num(secs, 1), rate: num(run.done / Math.max(secs, 1e-3), 1) });
   if (skipped && statusKey) setStatus(`${t(statusKey.key, statusKey.vars)} ${t('status.skipped', { n: skipped })}`);
@@ -406,7 +407,7 @@ async function resetReview() {
 
 $('clear').addEventListener('click', async () => {
   if (state.cells.size && !window.confirm(t('review.confirmClear', { n: state.cells.size }))) return;
-  if (run.active) { run.cancelled = true; }
+  if (run.active) { run.cancelled = true; run.discard = true; }
   await resetReview();
   setStatusKey('status.cleared');
   if (currentView === 'map') drawMain();
