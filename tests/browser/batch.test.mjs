@@ -121,3 +121,19 @@ test('cancel stops a batch: the cells done so far are kept and counted', async (
   assert.equal(d.total, done);
   await context.close();
 });
+
+test('clearing the review during a batch stops it and leaves the review empty', async () => {
+  const { context, page, errors } = await openApp(browser, server.url);
+  const files = makeBatch(120, 'clear-during');
+  await page.setInputFiles('#files', files);
+  await page.waitForFunction(() => Number(document.getElementById('progress').dataset.done) >= 5);
+  page.once('dialog', (d) => d.accept());
+  await page.click('#clear');
+  await page.waitForFunction(() => document.body.dataset.busy === '0');
+  await page.waitForTimeout(300);
+  assert.equal(await page.$$eval('#gallery li.cell', (l) => l.length), 0);
+  assert.equal((await differential(page)).total, 0);
+  assert.equal(await page.textContent('#status'), 'The review was cleared.');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
