@@ -23,9 +23,9 @@ DEFAULT_ARCH = {
     "name": "cellnet",
     "stem": [(32, 3, 2), (48, 3, 2)],
     "stem_pool": None,              # or (kernel, stride) for a MaxPool2d after the stem
-    # The last stage was 192 wide until 2026-11-26 (1.37 M params, 98.16% int8 test accuracy); at 128
-    # the int8 file fits the page's 1 MB gzip payload budget (see models/TRAINING.md).
-    "stages": [(48, 1, 1), (96, 1, 2), (128, 2, 2)],
+    # A 128-wide last stage (0.75 M params, fits the page's 1 MB gzip budget) measured 97.88% int8
+    # test accuracy, under the 98.0% bar: see models/TRAINING.md, "What was tried".
+    "stages": [(48, 1, 1), (96, 1, 2), (192, 2, 2)],
     "act": "relu",
     "num_classes": NUM_CLASSES,
 }

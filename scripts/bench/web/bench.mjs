@@ -5,6 +5,9 @@
 import { engineInputAsNCHW } from '../onnx_input.mjs';
 
 const params = new URLSearchParams(location.search);
+const marks = {};
+const mark = (name) => { marks[name] = performance.now(); };
+mark('script_start');
 const ORT_DIST = '/node_modules/onnxruntime-web/dist/';
 const MODEL = '/models/bloodcell.bin';
 const ONNX = { 'ort-float': '/build/onnx/bloodcell-float.onnx', 'ort-qdq': '/build/onnx/bloodcell-qdq.onnx' };
@@ -31,11 +34,17 @@ const bytesOf = async (url) => new Uint8Array(await (await fetch(url)).arrayBuff
 
 // The wasm compiles while it downloads (compileStreaming), in parallel with the model fetch;
 // streaming compilation is also what lets the browser cache the compiled code.
+
 async function loadOurs() {
   owner = 'ours';
+  const wasm = WebAssembly.compileStreaming(fetch('/web/engine/bloodcell.wasm')).then((m) => { mark('wasm_compiled'); return m; });
+  const modelBytes = bytesOf(MODEL).then((b) => { mark('model_fetched'); return b; });
   const { loadEngine } = await import('/web/engine/engine.js');
-  const [model, wasmModule] = await Promise.all([bytesOf(MODEL), WebAssembly.compileStreaming(fetch('/web/engine/bloodcell.wasm'))]);
-  return loadEngine(model, { wasmModule });
+  mark('js_loaded');
+  const [model, wasmModule] = await Promise.all([modelBytes, wasm]);
+  const engine = await loadEngine(model, { wasmModule });
+  mark('engine_loaded');
+  return engine;
 }
 
 async function loadOrt(racer) {
@@ -66,6 +75,7 @@ async function cold() {
   if (racer === 'ours') {
     const engine = await loadOurs();
     label = engine.classify(image).label;
+    mark('classified');
   } else {
     // onnxruntime-web gets a ready tensor (the mean image): its cold start excludes decoding and
     // preprocessing, which ours includes.
@@ -76,7 +86,7 @@ async function cold() {
   }
   const t = performance.now();
   const resources = performance.getEntriesByType('resource').map((e) => ({ url: new URL(e.name).pathname, bytes: e.decodedBodySize }));
-  return { racer, first_prediction_ms: t, label, resources, wasm_memory_bytes: memoryOf(racer) };
+  return { racer, first_prediction_ms: t, label, resources, wasm_memory_bytes: memoryOf(racer), marks };
 }
 
 async function race() {
