@@ -13,47 +13,38 @@ int bc_window_out_dim(int in, int k, int stride, int dilation, int pad_a, int pa
   return (int)((padded - span) / stride + 1);
 }
 
-/* Element offset of tap t of output pixel p in an NHWC input, or -1 where it falls in the padding. */
-static long tap_offset(size_t p, int t, int in_h, int in_w, int in_stride, int out_w, const bc_window *w) {
-  const int oy = (int)(p / (size_t)out_w), ox = (int)(p % (size_t)out_w);
-  const int iy = oy * w->sh - w->pad_top + (t / w->kw) * w->dh;
-  const int ix = ox * w->sw - w->pad_left + (t % w->kw) * w->dw;
-  if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) return -1;
-  return ((long)iy * in_w + ix) * in_stride;
+/* Indirection entry i, tile-major then tap then row (tiles of `mr` pixels; the last tile repeats
+ * its last pixel): the element offset of that tap in the NHWC input, or -1 in the padding. */
+typedef struct ind_geometry { int in_h, in_w, in_stride, out_h, out_w; const bc_window *w; size_t mr, ks, n; } ind_geometry;
+
+static ind_geometry ind_geom(int in_h, int in_w, int in_stride, int out_h, int out_w, const bc_window *w, size_t mr) {
+  const size_t pixels = (size_t)out_h * out_w, ks = (size_t)w->kh * w->kw;
+  const ind_geometry g = {in_h, in_w, in_stride, out_h, out_w, w, mr, ks, (pixels + mr - 1) / mr * mr * ks};
+  return g;
 }
 
-/* One pointer per (output pixel, tap), tap-major inside tiles of `mr` pixels; the last tile
- * repeats its last pixel.  Taps that fall in the padding point at `pad`.  The int8 form serves
+static long ind_offset(const ind_geometry *g, size_t i) {
+  const size_t pixels = (size_t)g->out_h * g->out_w;
+  const size_t tile = i / (g->mr * g->ks), t = i / g->mr % g->ks, m = i % g->mr;
+  const size_t p = tile * g->mr + m < pixels ? tile * g->mr + m : pixels - 1;
+  const int oy = (int)(p / (size_t)g->out_w), ox = (int)(p % (size_t)g->out_w);
+  const int iy = oy * g->w->sh - g->w->pad_top + (int)(t / (size_t)g->w->kw) * g->w->dh;
+  const int ix = ox * g->w->sw - g->w->pad_left + (int)(t % (size_t)g->w->kw) * g->w->dw;
+  if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) return -1;
+  return ((long)iy * g->in_w + ix) * g->in_stride;
+}
+
+/* One pointer per (output pixel, tap); taps in the padding point at `pad`.  The int8 form serves
  * pools and depthwise convs, the int16 form the igemm kernels (which read int16 activations). */
-static const int8_t **build_indirection(const int8_t *input, int in_h, int in_w, int in_stride,
-                                        int out_h, int out_w, const bc_window *w, size_t mr,
-                                        const int8_t *pad) {
-  const size_t pixels = (size_t)out_h * out_w, ks = (size_t)w->kh * w->kw;
-  const size_t tiles = (pixels + mr - 1) / mr;
-  const int8_t **ind = malloc(tiles * mr * ks * sizeof(*ind));
-  if (!ind) return NULL;
-  for (size_t i = 0; i < tiles * mr * ks; i++) {
-    const size_t tile = i / (mr * ks), t = i / mr % ks, m = i % mr;
-    const size_t p = tile * mr + m < pixels ? tile * mr + m : pixels - 1;
-    const long off = tap_offset(p, (int)t, in_h, in_w, in_stride, out_w, w);
-    ind[i] = off < 0 ? pad : input + off;
-  }
+static const int8_t **build_indirection(const int8_t *input, ind_geometry g, const int8_t *pad) {
+  const int8_t **ind = malloc(g.n * sizeof(*ind));
+  for (size_t i = 0; ind && i < g.n; i++) { const long off = ind_offset(&g, i); ind[i] = off < 0 ? pad : input + off; }
   return ind;
 }
 
-static const int16_t **build_indirection16(const int16_t *input, int in_h, int in_w, int in_stride,
-                                           int out_h, int out_w, const bc_window *w, size_t mr,
-                                           const int16_t *pad) {
-  const size_t pixels = (size_t)out_h * out_w, ks = (size_t)w->kh * w->kw;
-  const size_t tiles = (pixels + mr - 1) / mr;
-  const int16_t **ind = malloc(tiles * mr * ks * sizeof(*ind));
-  if (!ind) return NULL;
-  for (size_t i = 0; i < tiles * mr * ks; i++) {
-    const size_t tile = i / (mr * ks), t = i / mr % ks, m = i % mr;
-    const size_t p = tile * mr + m < pixels ? tile * mr + m : pixels - 1;
-    const long off = tap_offset(p, (int)t, in_h, in_w, in_stride, out_w, w);
-    ind[i] = off < 0 ? pad : input + off;
-  }
+static const int16_t **build_indirection16(const int16_t *input, ind_geometry g, const int16_t *pad) {
+  const int16_t **ind = malloc(g.n * sizeof(*ind));
+  for (size_t i = 0; ind && i < g.n; i++) { const long off = ind_offset(&g, i); ind[i] = off < 0 ? pad : input + off; }
   return ind;
 }
 
@@ -117,7 +108,7 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
       memcpy(p, bias, sizeof(bias));
       memcpy(p + sizeof(bias) + ks * BC_DWCONV_CR * sizeof(int16_t), scale, sizeof(scale));
     }
-    op->indirection = build_indirection(input, d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w, 1, op->zero);
+    op->indirection = build_indirection(input, ind_geom(d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w, 1), op->zero);
   } else {
     /* The igemm kernels read an int16 copy of the input, refreshed by every run. */
     op->input = input;
@@ -157,8 +148,8 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
         memcpy(p + sizeof(bias) + ks * kc_padded * BC_IGEMM_NR * sizeof(int16_t), scale, sizeof(scale));
       }
     }
-    op->indirection16 = build_indirection16(op->input16, d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w,
-                                            BC_IGEMM_MR, op->zero16);
+    op->indirection16 = build_indirection16(op->input16, ind_geom(d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w, BC_IGEMM_MR),
+                                            op->zero16);
   }
   free(requant);
   if (!op->indirection && !op->indirection16) { bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
@@ -226,7 +217,7 @@ bc_status bc_pool_create(bc_pool_op *op, int is_avg, int in_h, int in_w, int cha
     op->scale = in.scale / (out.scale * (float)op->ks);
     bc_qs8_params_init(&op->params, out.zero_point, out_min, out_max);
   }
-  op->indirection = build_indirection(input, in_h, in_w, channels, out_h, out_w, win, 1, op->pad);
+  op->indirection = build_indirection(input, ind_geom(in_h, in_w, channels, out_h, out_w, win, 1), op->pad);
   if (!op->indirection) { bc_pool_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
   return BC_OK;
 }
