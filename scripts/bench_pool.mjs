@@ -4,9 +4,9 @@
 // start (files handed to the page) to the last result committed, so starting the extra workers is
 // included. The worker counts are run in rounds (1, 2, 4, 1, 2, 4, ...) and the median is reported.
 //   node scripts/bench_pool.mjs [--images 1000] [--rounds 2] [--workers 1,2,4] [--json build/bench-pool.json]
-import { writeFileSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
+import { writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
-import { root, startServer, launchBrowser, fixtureImages, exampleImages } from '../tests/browser/helpers.mjs';
+import { root, startServer, launchBrowser, makeBatch } from '../tests/browser/helpers.mjs';
 
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
@@ -17,11 +17,7 @@ const OUT = opt('--json', root + 'build/bench-pool.json');
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 const dir = root + 'build/tmp/bench-pool/';
-rmSync(dir, { recursive: true, force: true });
-mkdirSync(dir, { recursive: true });
-const src = [...fixtureImages, ...exampleImages];
-const files = [];
-for (let i = 0; i < N; i++) { const f = `${dir}cell-${String(i).padStart(4, '0')}.jpg`; copyFileSync(src[i % src.length], f); files.push(f); }
+const files = makeBatch(N, 'bench-pool');
 
 const server = await startServer();
 const browser = await launchBrowser();

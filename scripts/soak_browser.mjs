@@ -10,10 +10,10 @@
 // and every long task of the main thread (PerformanceObserver 'longtask', > 50 ms); the page
 // passes if none is over 200 ms and the heaps stay bounded. Not part of make test (it is long).
 //   node scripts/soak_browser.mjs [--images 5000] [--every 500] [--pick 250] [--json build/soak-browser.json]
-import { writeFileSync, rmSync, mkdirSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFileSync, rmSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { chromium } from 'playwright-core';
-import { root, startServer, fixtureImages, exampleImages } from '../tests/browser/helpers.mjs';
+import { root, startServer, makeBatch } from '../tests/browser/helpers.mjs';
 
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
@@ -26,12 +26,8 @@ const MB = (b) => +(b / 1048576).toFixed(1);
 
 const dir = root + 'build/tmp/soak-images/';
 const profile = root + 'build/tmp/soak-profile';
-rmSync(dir, { recursive: true, force: true });
 rmSync(profile, { recursive: true, force: true });
-mkdirSync(dir, { recursive: true });
-const src = [...fixtureImages, ...exampleImages];
-const files = [];
-for (let i = 0; i < N; i++) { const f = `${dir}cell-${String(i).padStart(5, '0')}.jpg`; copyFileSync(src[i % src.length], f); files.push(f); }
+const files = makeBatch(N, 'soak-images');
 
 const server = await startServer();
 const context = await chromium.launchPersistentContext(profile, {
