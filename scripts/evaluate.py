@@ -30,6 +30,7 @@ import argparse
 import concurrent.futures
 import csv
 import datetime
+import gzip
 import hashlib
 import json
 import os
@@ -189,6 +190,10 @@ def model_facts(cli, model, data, g):
     except (OSError, subprocess.SubprocessError, ValueError) as e:
         print(f"warning: `bloodcell info` failed: {e}", file=sys.stderr)
     facts["int8_weight_params"] = int(sum(op["w"].size for op in g.ops if "w" in op))
+    # Distinct weight values per layer (at most 255 for int8; 31 for conv weights exported on the
+    # 5-bit grid): what decides how small the file gzips for the web page.
+    facts["weight_levels"] = sorted({int(np.unique(op["w"]).size) for op in g.ops if "w" in op})
+    facts["gzip_bytes"] = len(gzip.compress(Path(model).read_bytes(), 9))
     return facts
 
 
@@ -776,6 +781,8 @@ def render_markdown(c):
               ["temperature in file", m["temperature_in_file"]],
               ["ops / MACs", f"{m.get('ops', 'not measured')} / {m.get('macs', 'not measured')}"],
               ["int8 weights", m["int8_weight_params"]],
+              ["distinct weight values per layer", ", ".join(map(str, m.get("weight_levels", [])))],
+              ["file size gzip -9 (bytes)", m.get("gzip_bytes", "not measured")],
               ["embedding dim", m.get("embedding_dim", "not measured")],
               ["classes (index order)", ", ".join(m["classes"])]]),
           "## Engine speed\n",

@@ -2,9 +2,11 @@
 
     /usr/bin/python3 scripts/export.py [--ckpt build/train/main/model.pt] [--out models/bloodcell.bin]
                                        [--data ../shared/data/pbc] [--calib 512] [--eval]
+                                       [--weight-bits 5]
 
 Steps: fold BatchNorm into the convolutions; run the float network on `--calib` training images
-to find every tensor's range; quantize weights per output channel (symmetric int8) and
+to find every tensor's range; quantize weights per output channel (symmetric int8; conv weights
+on a 5-bit grid by default, see quant_weights) and
 activations per tensor (asymmetric int8); write the model file; with --eval, run the exporter's
 own int8 simulation (bcmodel.Graph.run, the engine's math in NumPy) on val and test and compare
 with the float network.  Also writes the parity fixture for the engine tests:
@@ -78,13 +80,22 @@ def qparams(lo, hi):
     return scale, zp
 
 
-def quant_weights(w):
-    """Per-output-channel symmetric int8. Returns (q int8, scale float32[oc])."""
+def quant_weights(w, bits=8):
+    """Per-output-channel symmetric int8 whose values lie on a (2^(bits-1) - 1)-level grid.
+    Returns (q int8, scale float32[oc]).
+
+    bits < 8 keeps the int8 container and the engine's kernels, but only 2^bits - 1 distinct
+    values occur, so the file gzips to about bits/8 of the size: that is what fits the web
+    payload budget. The levels are spaced by m = 127 // levels (8 for 5 bits), not 1, so the
+    weight scale and every requantization multiplier stay where 8-bit export puts them (the 2022
+    XNNPACK backend refuses multipliers >= 1)."""
+    levels = 2 ** (bits - 1) - 1
+    step = 127 // levels
     oc = w.shape[0]
     amax = np.abs(w.reshape(oc, -1)).max(1)
-    scale = np.maximum(amax, 1e-12) / 127.0
-    q = np.clip(np.round(w / scale.reshape((oc,) + (1,) * (w.ndim - 1))), -127, 127).astype(np.int8)
-    return q, scale.astype(np.float32)
+    scale = np.maximum(amax, 1e-12) / (levels * step)
+    k = np.clip(np.round(w / (scale * step).reshape((oc,) + (1,) * (w.ndim - 1))), -levels, levels)
+    return (k * step).astype(np.int8), scale.astype(np.float32)
 
 
 def input_lut(mean, std, scale, zp):
@@ -101,7 +112,7 @@ def quantize_input(u8_hwc, lut):
     return np.stack([lut[c][u8_hwc[..., c]] for c in range(3)], -1).astype(np.int8)
 
 
-def build_graph(model, cfg, layers, folded, ranges, name):
+def build_graph(model, cfg, layers, folded, ranges, name, weight_bits=8):
     mean, std, size = cfg["mean"], cfg["std"], cfg["size"]
     in_q = qparams(*ranges["input"])
     g = bcmodel.Graph(name, cfg["classes"], size, mean, std, input_q=in_q)
@@ -128,7 +139,7 @@ def build_graph(model, cfg, layers, folded, ranges, name):
         if k == "conv":
             conv = op["module"].conv
             wf, bf = folded[op["name"]]
-            wq, ws = quant_weights(wf)
+            wq, ws = quant_weights(wf, weight_bits)
             s_in = g.values[vid[op["input"]]][3]
             bias = np.round(bf / (np.float64(s_in) * ws.astype(np.float64))).astype(np.int64)
             bias = np.clip(bias, -2**31, 2**31 - 1).astype(np.int32)
@@ -156,6 +167,10 @@ def main():
     ap.add_argument("--eval-limit", type=int, default=0, help="at most this many images per split in --eval")
     ap.add_argument("--parity", default=str(ROOT / "tests/fixtures/model-parity.bin"))
     ap.add_argument("--report", default=None, help="write a JSON report here")
+    # 5 bits: the fewest whose val accuracy (float network, weights rounded) did not fall below
+    # the 8-bit weights' (sweep in models/TRAINING.md); gzip then shrinks the weights by ~36%.
+    ap.add_argument("--weight-bits", type=int, default=5, choices=range(2, 9), metavar="{2..8}",
+                    help="conv weight grid: 2^(bits-1)-1 levels per sign, stored as int8 (default 5)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     if not os.path.exists(args.ckpt):
@@ -213,8 +228,8 @@ def main():
     print(f"calibrated {len(ranges) - 1} tensors on {len(calib)} training images in {time.time() - t0:.1f}s; "
           f"input range {ranges['input'][0]:.3f}..{ranges['input'][1]:.3f}")
 
-    name = f"{cfg['arch']['name']}-{size}px-int8"
-    g = build_graph(model, cfg, layers, folded, ranges, name)
+    name = f"{cfg['arch']['name']}-{size}px-int8" + (f"-w{args.weight_bits}" if args.weight_bits < 8 else "")
+    g = build_graph(model, cfg, layers, folded, ranges, name, args.weight_bits)
     data = g.to_bytes()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "wb") as f:
@@ -223,7 +238,7 @@ def main():
 
     in_s, in_z = g.values[0][3:]
     lut = input_lut(cfg["mean"], cfg["std"], in_s, in_z)
-    report = {"model": name, "bytes": len(data), "calibration_images": int(len(calib)), "percentiles": [PCT_LO, PCT_HI]}
+    report = {"model": name, "bytes": len(data), "conv_weight_bits": args.weight_bits, "calibration_images": int(len(calib)), "percentiles": [PCT_LO, PCT_HI]}
 
     # ---- parity fixture: the PIL reference preprocessing + the int8 simulation
     fixtures = sorted((ROOT / "tests/fixtures/images").glob("*.jpg"))

@@ -98,6 +98,7 @@ export async function savedCount(page) {
 
 // The differential as the page shows it: per-class counts from the table and the totals.
 export async function differential(page) {
+  await page.waitForFunction(() => document.getElementById('diff').dataset.pending !== '1');  // counts are drawn a frame later
   return page.evaluate(() => {
     const d = document.getElementById('diff');
     const perClass = {};

@@ -378,6 +378,7 @@ function onKey(e) {
 function queueCounts() {
   if (countsQueued) return;
   countsQueued = true;
+  $('diff').dataset.pending = '1';   // lets tests (and anything reading the table) wait for the frame
   requestAnimationFrame(() => { countsQueued = false; renderCounts(); });
 }
 
@@ -388,6 +389,7 @@ function groupState(g) {
 }
 
 export function renderCounts() {
+  $('diff').dataset.pending = '0';
   const c = counts();
   for (const g of groups.values()) groupState(g);
   $('review-count').textContent = String(c.total);
