@@ -79,8 +79,13 @@ $(N)/san/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status
 # ---- wasm -----------------------------------------------------------------------------------
 WASM_CFLAGS := $(CFLAGS_COMMON) -O3 -msimd128 -DNDEBUG -isystem $(W)/include
 WASM_EXPORTS := -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=UTF8ToString
+# Binaryen inlines every function that has one caller, whatever its size: bc_wasm_load and
+# bc_preprocess grew to 22 and 36 KB. V8 compiles a function when first called (Liftoff) and again
+# with TurboFan when it runs hot, and one 22 KB function took 79 ms of TurboFan on one of our two
+# cores during the first classification (Chromium trace); capped, the largest tier-up took 14 ms.
+WASM_INLINE := -sBINARYEN_EXTRA_PASSES=--one-caller-inline-max-function-size=200
 WASM_LDFLAGS := -sENVIRONMENT=web,worker -sMODULARIZE -sEXPORT_ES6 -sEXPORT_NAME=createBloodcellModule \
-  -sALLOW_MEMORY_GROWTH -sFILESYSTEM=0 -sMALLOC=emmalloc $(WASM_EXPORTS)
+  -sALLOW_MEMORY_GROWTH -sFILESYSTEM=0 -sMALLOC=emmalloc $(WASM_EXPORTS) $(WASM_INLINE)
 
 wasm: $(WEB_ENGINE)
 

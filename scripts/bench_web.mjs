@@ -1,6 +1,6 @@
 // make bench-web: the shipped network in headless Chromium, our wasm engine against onnxruntime-web
 // (float and int8 QDQ ONNX of the same network, numThreads = 1), in one page and one run.
-//   node scripts/bench_web.mjs [--runs 300] [--cold 5] [--no-record]
+//   node scripts/bench_web.mjs [--runs 300] [--cold 5] [--no-record] [--cold-only]
 // Prints the per-layer table, the race, cold starts, bytes and wasm memory; records them in
 // docs/benchmarks.md; the last line printed is the single-image ratio.
 import { createServer } from 'node:http';
@@ -62,7 +62,7 @@ async function runPage(url, timeout = 600000) {
 
 // cold starts: one context per racer (its own HTTP cache); first visit fills the cache, then COLD timed visits
 const cold = {};
-for (const racer of ['ours', 'ort-float', 'ort-qdq']) {
+for (const racer of args.includes('--cold-only') ? opt('--racers', 'ours').split(',') : ['ours', 'ort-float', 'ort-qdq']) {
   const ctx = await browser.newContext();
   const visit = async () => {
     const page = await ctx.newPage();
@@ -76,15 +76,30 @@ for (const racer of ['ours', 'ort-float', 'ort-qdq']) {
   const first = await visit();
   const times = [];
   let last;
-  for (let i = 0; i < COLD; i++) { last = await visit(); times.push(last.first_prediction_ms); }
+  const afterScript = [];
+  for (let i = 0; i < COLD; i++) {
+    last = await visit();
+    times.push(last.first_prediction_ms);
+    if (last.marks?.script_start !== undefined) afterScript.push(last.first_prediction_ms - last.marks.script_start);
+  }
   const files = [...new Set(first.resources.map((e) => e.url))].filter((u) => ALLOWED.some((p) => u.startsWith(p)) && !u.startsWith('/scripts/bench/') && !u.startsWith('/tests/'));
   const raw = files.reduce((s, u) => s + statSync(join(root, u)).size, 0);
   const gz = files.reduce((s, u) => s + gzipSync(readFileSync(join(root, u)), { level: 9 }).length, 0);
   cold[racer] = { first_visit_ms: first.first_prediction_ms, warm_cache_ms: times, median_ms: median(times), files, raw, gz,
+    after_script_start_median_ms: afterScript.length ? median(afterScript) : null,
     wasm_memory_bytes: first.wasm_memory_bytes, marks: last.marks };
   await ctx.close();
 }
 
+if (args.includes('--cold-only')) {   // for working on start-up: cold starts only, nothing recorded
+  for (const [k, c] of Object.entries(cold))
+    console.log(`${k}: median ${c.median_ms.toFixed(1)} ms (${c.warm_cache_ms.map((v) => v.toFixed(0)).join(' ')}); ` +
+      `after the page script starts: ${c.after_script_start_median_ms?.toFixed(1)} ms; last visit: ` +
+      Object.entries(c.marks || {}).sort((a, b) => a[1] - b[1]).map(([m, v]) => `${m} ${v.toFixed(1)}`).join(', '));
+  await browser.close();
+  server.close();
+  process.exit(0);
+}
 const r = await runPage(`${base}?mode=race&runs=${RUNS}&in_scale=${inQ[0]}&in_zp=${inQ[1]}`);
 await browser.close();
 server.close();
@@ -124,6 +139,8 @@ for (const k of ['ours', 'ort-float', 'ort-qdq']) {
   out(`  ${name[k].padEnd(27)} ${f1(c.median_ms).padStart(7)} ${f1(c.first_visit_ms).padStart(16)} ${String(c.raw).padStart(13)} ${String(c.gz).padStart(14)} ${(c.wasm_memory_bytes / 1048576).toFixed(1).padStart(9)} MiB`);
 }
 out('  (ours: image bytes -> decode -> preprocess -> forward; onnxruntime-web: a ready input tensor, no decoding)');
+if (cold.ours.after_script_start_median_ms !== null)
+  out(`  ours, from the page script's start to the first prediction: median ${f1(cold.ours.after_script_start_median_ms)} ms (the rest is Chromium's navigation)`);
 const m = cold.ours.marks || {};
 out(`  ours, last visit, ms after navigation: ${Object.entries(m).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
 const peer = r['ort-float'].median_ms <= r['ort-qdq'].median_ms ? 'ort-float' : 'ort-qdq';

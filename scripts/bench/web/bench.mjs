@@ -3,6 +3,9 @@
 //   bench.html?mode=cold&racer=ours|ort-float|ort-qdq   navigation to first prediction for one racer
 // Both racers get the same input: the engine's preprocessed int8 tensor, dequantized to f32 NCHW for ONNX.
 import { engineInputAsNCHW } from '../onnx_input.mjs';
+// Imported statically: the module graph (engine.js, bloodcell.js) loads with the page, before
+// this script starts, instead of one import after another once it runs.
+import { loadEngine } from '/web/engine/engine.js';
 
 const params = new URLSearchParams(location.search);
 const marks = {};
@@ -39,8 +42,6 @@ async function loadOurs() {
   owner = 'ours';
   const wasm = WebAssembly.compileStreaming(fetch('/web/engine/bloodcell.wasm')).then((m) => { mark('wasm_compiled'); return m; });
   const modelBytes = bytesOf(MODEL).then((b) => { mark('model_fetched'); return b; });
-  const { loadEngine } = await import('/web/engine/engine.js');
-  mark('js_loaded');
   const [model, wasmModule] = await Promise.all([modelBytes, wasm]);
   const engine = await loadEngine(model, { wasmModule });
   mark('engine_loaded');
@@ -70,15 +71,17 @@ async function ortLogits(r, x, S) {
 
 async function cold() {
   const racer = params.get('racer');
-  const image = await bytesOf(IMAGE);
+  const imageBytes = bytesOf(IMAGE);   // in parallel with the racer's own loading
   let label;
   if (racer === 'ours') {
     const engine = await loadOurs();
+    const image = await imageBytes;
     label = engine.classify(image).label;
     mark('classified');
   } else {
     // onnxruntime-web gets a ready tensor (the mean image): its cold start excludes decoding and
     // preprocessing, which ours includes.
+    await imageBytes;
     const r = await loadOrt(racer);
     const S = Number(params.get('size') || 128);
     const logits = await ortLogits(r, new Float32Array(3 * S * S), S);
@@ -86,6 +89,9 @@ async function cold() {
   }
   const t = performance.now();
   const resources = performance.getEntriesByType('resource').map((e) => ({ url: new URL(e.name).pathname, bytes: e.decodedBodySize }));
+  // When each download finished (resource timing), beside the marks of when the page saw it.
+  for (const e of performance.getEntriesByType('resource'))
+    if (/\.(wasm|bin|onnx)$/.test(e.name)) marks[`${new URL(e.name).pathname.split('/').pop()}_received`] = e.responseEnd;
   return { racer, first_prediction_ms: t, label, resources, wasm_memory_bytes: memoryOf(racer), marks };
 }
 
