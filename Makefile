@@ -59,9 +59,10 @@ $(N)/test_ops_xnnpack: tests/test_ops_xnnpack.c src/ops.c $(KERNEL_SCALAR) $(HEA
 	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $< src/ops.c $(KERNEL_SCALAR) $(NATIVE_LIBS) -o $@
 
-$(N)/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status.c src/preprocess.h $(N)/stb_image.o
+RESAMPLE_SCALAR := src/kernels/u8-rgb-hresample/scalar.c
+$(N)/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status.c src/preprocess.h $(RESAMPLE_SCALAR) $(N)/stb_image.o
 	@mkdir -p $(@D)
-	gcc $(CFLAGS_COMMON) -O2 -g $< src/preprocess.c src/bc_status.c $(N)/stb_image.o -lm -o $@
+	gcc $(CFLAGS_COMMON) -O2 -g $< src/preprocess.c src/bc_status.c $(RESAMPLE_SCALAR) $(N)/stb_image.o -lm -o $@
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 $(N)/san/test_engine: tests/test_engine.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/san/stb_image.o
@@ -72,9 +73,9 @@ $(N)/san/test_ops_xnnpack: tests/test_ops_xnnpack.c src/ops.c $(KERNEL_SCALAR) $
 	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $(SAN_FLAGS) $< src/ops.c $(KERNEL_SCALAR) $(NATIVE_LIBS) -o $@
 
-$(N)/san/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status.c src/preprocess.h $(N)/san/stb_image.o
+$(N)/san/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status.c src/preprocess.h $(RESAMPLE_SCALAR) $(N)/san/stb_image.o
 	@mkdir -p $(@D)
-	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< src/preprocess.c src/bc_status.c $(N)/san/stb_image.o -lm -o $@
+	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< src/preprocess.c src/bc_status.c $(RESAMPLE_SCALAR) $(N)/san/stb_image.o -lm -o $@
 
 # ---- wasm -----------------------------------------------------------------------------------
 WASM_CFLAGS := $(CFLAGS_COMMON) -O3 -msimd128 -DNDEBUG -isystem $(W)/include

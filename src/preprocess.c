@@ -8,6 +8,7 @@
  * the result is bit-exact. Instead of Pillow's full intermediate image we keep a ring of horizontally
  * resampled rows; integer sums do not depend on order, so the output is the same. */
 #include "preprocess.h"
+#include "kernels/kernels.h"
 
 #include <limits.h>
 #include <math.h>
@@ -19,7 +20,7 @@
 #define STBI_NO_STDIO
 #include <stb/stb_image.h> /* declarations only; the implementation is in stb_image_impl.c */
 
-#define PRECISION_BITS (32 - 8 - 2)
+#define PRECISION_BITS BC_RESAMPLE_PRECISION_BITS
 
 enum { FMT_NONE = 0, FMT_JPEG, FMT_PNG, FMT_BMP };
 
@@ -510,13 +511,13 @@ void bc_preprocessor_free(bc_preprocessor *p) {
   free(p->bounds);
   free(p->wtmp);
   free(p->ring);
-  free((void *)p->rows);
+  free(p->acc);
   free(p->rowbuf);
   p->coef = NULL;
   p->bounds = NULL;
   p->wtmp = NULL;
   p->ring = NULL;
-  p->rows = NULL;
+  p->acc = NULL;
   p->rowbuf = NULL;
   p->kmax = 0;
 }
@@ -552,9 +553,9 @@ bc_status bc_preprocessor_init(bc_preprocessor *p, const bc_preprocess_config *c
   p->bounds = (int *)malloc((size_t)S * 2 * sizeof(int));
   p->wtmp = (double *)malloc((size_t)k * sizeof(double));
   p->ring = (uint8_t *)malloc(((size_t)k + 1) * (size_t)S * 3); /* k rows + one output row */
-  p->rows = (const uint8_t **)malloc((size_t)k * sizeof(const uint8_t *));
+  p->acc = (int32_t *)malloc((size_t)S * 3 * sizeof(int32_t));
   p->rowbuf = (uint8_t *)malloc((size_t)BC_MAX_IMAGE_DIM * 3);
-  if (!p->coef || !p->bounds || !p->wtmp || !p->ring || !p->rows || !p->rowbuf) {
+  if (!p->coef || !p->bounds || !p->wtmp || !p->ring || !p->acc || !p->rowbuf) {
     bc_preprocessor_free(p);
     return BC_ERR_NOMEM;
   }
@@ -648,28 +649,18 @@ static const uint8_t *crop_row(const source *s, int r, uint8_t *buf) {
   }
 }
 
-static void hpass(const uint8_t *src, uint8_t *dst, const int32_t *coef, const int *bounds, int ksize, int S) {
-  int xx, x;
-  for (xx = 0; xx < S; xx++) {
-    const int32_t *k = coef + (size_t)xx * (size_t)ksize;
-    const uint8_t *s = src + (size_t)bounds[xx * 2] * 3;
-    int xmax = bounds[xx * 2 + 1];
-    int32_t s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
-    for (x = 0; x < xmax; x++, s += 3) {
-      s0 += s[0] * k[x];
-      s1 += s[1] * k[x];
-      s2 += s[2] * k[x];
-    }
-    dst[xx * 3 + 0] = clip8(s0);
-    dst[xx * 3 + 1] = clip8(s1);
-    dst[xx * 3 + 2] = clip8(s2);
-  }
-}
+/* Pillow's horizontal pass over one crop row (src_w pixels), as a kernel with a scalar twin. */
+#ifdef __wasm_simd128__
+#define hresample bc_u8_rgb_hresample__wasmsimd
+#else
+#define hresample bc_u8_rgb_hresample__scalar
+#endif
 
 static bc_status run_pipeline(const bc_preprocessor *p, const source *s, uint8_t *rgb_out, int8_t *tensor_out,
                               char *msg, size_t ml) {
   const int S = p->cfg.size, kmax = p->kmax, rowlen = S * 3;
   uint8_t *out_row = p->ring + (size_t)kmax * (size_t)rowlen;
+  int32_t *acc = p->acc;
   int ksize, yy, y, i, next_row;
 
   ksize = compute_coeffs(p, s->m);
@@ -683,14 +674,17 @@ static bc_status run_pipeline(const bc_preprocessor *p, const source *s, uint8_t
     int ymin = p->bounds[yy * 2], ymax = p->bounds[yy * 2 + 1];
     if (next_row < ymin) next_row = ymin;
     for (; next_row < ymin + ymax; next_row++)
-      hpass(crop_row(s, next_row, p->rowbuf), p->ring + (size_t)(next_row % kmax) * (size_t)rowlen, p->coef,
-            p->bounds, ksize, S);
-    for (y = 0; y < ymax; y++) p->rows[y] = p->ring + (size_t)((ymin + y) % kmax) * (size_t)rowlen;
-    for (i = 0; i < rowlen; i++) {
-      int32_t ss = 1 << (PRECISION_BITS - 1);
-      for (y = 0; y < ymax; y++) ss += p->rows[y][i] * k[y];
-      out_row[i] = clip8(ss);
+      hresample((size_t)S, crop_row(s, next_row, p->rowbuf), (size_t)s->m,
+                p->ring + (size_t)(next_row % kmax) * (size_t)rowlen, p->coef, p->bounds, (size_t)ksize);
+    /* Tap by tap along the whole row, so that the inner loops vectorise (wasm SIMD, SSE): the same
+     * int32 sums as Pillow's pixel-by-pixel loop, added in another order (exact: no overflow). */
+    for (i = 0; i < rowlen; i++) acc[i] = 1 << (PRECISION_BITS - 1);
+    for (y = 0; y < ymax; y++) {
+      const uint8_t *r = p->ring + (size_t)((ymin + y) % kmax) * (size_t)rowlen;
+      const int32_t ky = k[y];
+      for (i = 0; i < rowlen; i++) acc[i] += r[i] * ky;
     }
+    for (i = 0; i < rowlen; i++) out_row[i] = clip8(acc[i]);
     if (rgb_out) memcpy(rgb_out + (size_t)yy * (size_t)rowlen, out_row, (size_t)rowlen);
     if (tensor_out) {
       int8_t *t = tensor_out + (size_t)yy * (size_t)rowlen;
@@ -706,7 +700,7 @@ static bc_status run_pipeline(const bc_preprocessor *p, const source *s, uint8_t
 }
 
 static bc_status check_preprocessor(const bc_preprocessor *p, char *msg, size_t ml) {
-  if (!p || !p->coef || !p->ring || !p->rowbuf || !p->bounds || !p->rows || !p->wtmp || p->cfg.size < 1) {
+  if (!p || !p->coef || !p->ring || !p->rowbuf || !p->bounds || !p->acc || !p->wtmp || p->cfg.size < 1) {
     set_msg(msg, ml, "preprocessor not initialised");
     return BC_ERR_ARGUMENT;
   }

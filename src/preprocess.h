@@ -51,7 +51,7 @@ typedef struct bc_preprocessor {   /* built once; holds the LUT and scratch size
   int *bounds;             /* S * 2: first source index, tap count */
   double *wtmp;            /* kmax */
   uint8_t *ring;           /* kmax rows of S*3: horizontally resampled rows */
-  const uint8_t **rows;    /* kmax row pointers for the vertical pass */
+  int32_t *acc;            /* S*3: one output row's vertical-pass sums */
   uint8_t *rowbuf;         /* BC_MAX_IMAGE_DIM*3: one crop row converted to RGB */
 } bc_preprocessor;
 

@@ -116,6 +116,33 @@ static void test_add(int trial) {
   free(a); free(b); free(y);
 }
 
+/* Preprocessing's horizontal resample: random rows, weights (both signs, so both clamps are hit),
+ * tap windows up to the row's last pixel (the SIMD kernel's lane-by-lane tail). */
+static void test_hresample(int trial) {
+  const size_t src_w = (size_t)rnd(1, 1200), out_w = (size_t)rnd(1, 300), ksize = (size_t)rnd(1, 15);
+  uint8_t *src = malloc(src_w * 3), *ref = malloc(out_w * 3), *got = malloc(out_w * 3);
+  int32_t *coef = malloc(out_w * ksize * sizeof(int32_t));
+  int *bounds = malloc(out_w * 2 * sizeof(int));
+  for (size_t i = 0; i < src_w * 3; i++) src[i] = (uint8_t)rnd(0, 255);
+  const int kmax = (1 << 23) / (int)ksize - 1;   /* keeps every sum inside int32 */
+  for (size_t xx = 0; xx < out_w; xx++) {
+    const int x0 = trial % 4 == 0 ? (int)src_w - 1 - rnd(0, (int)src_w - 1) % (int)ksize : rnd(0, (int)src_w - 1);
+    const int room = (int)src_w - x0;
+    bounds[xx * 2] = x0;
+    bounds[xx * 2 + 1] = rnd(0, (int)ksize < room ? (int)ksize : room);
+    for (size_t x = 0; x < ksize; x++) coef[xx * ksize + x] = rnd(-kmax / 4, kmax);
+  }
+  bc_u8_rgb_hresample__scalar(out_w, src, src_w, ref, coef, bounds, ksize);
+  memset(got, 0x55, out_w * 3);
+  bc_u8_rgb_hresample__wasmsimd(out_w, src, src_w, got, coef, bounds, ksize);
+  size_t bad = 0;
+  for (size_t i = 0; i < out_w * 3; i++) bad += ref[i] != got[i];
+  char buf[200];
+  snprintf(buf, sizeof buf, "u8 rgb hresample (src %zu, out %zu, k %zu): %zu of %zu bytes differ", src_w, out_w, ksize, bad, out_w * 3);
+  check(bad == 0, buf);
+  free(src); free(ref); free(got); free(coef); free(bounds);
+}
+
 int main(int argc, char **argv) {
   const int trials = argc > 1 ? atoi(argv[1]) : 300;
   for (int t = 0; t < trials; t++) test_conv(t);
@@ -123,6 +150,7 @@ int main(int argc, char **argv) {
   for (int t = 0; t < trials / 3; t++) test_pool(t, 1);
   for (int t = 0; t < trials / 3; t++) test_gap(t);
   for (int t = 0; t < trials / 3; t++) test_add(t);
+  for (int t = 0; t < trials / 3; t++) test_hresample(t);
   printf("wasmsimd vs scalar: %d passed, %d failed\n", passed, failed);
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;

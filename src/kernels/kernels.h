@@ -32,6 +32,7 @@
 #define BC_IGEMM_KR 2           /* k padding: igemm kernels read k pairs */
 #define BC_DWCONV_CR 8
 #define BC_KERNEL_OVERREAD 16   /* readable slack bytes after every activation buffer */
+#define BC_RESAMPLE_PRECISION_BITS 22   /* Pillow's fixed point for 8-bit resampling (32 - 8 - 2) */
 
 typedef struct bc_qs8_params {
   int32_t output_zero_point;
@@ -125,6 +126,15 @@ void bc_qs8_vadd__wasmsimd(size_t n, const int8_t *a, const int8_t *b, int8_t *c
                            const bc_qs8_add_params *params);
 
 /* The kernels this build runs: SIMD128 in the wasm build, scalar elsewhere. */
+/* u8 RGB horizontal resample (preprocessing, not the engine): out_w output pixels from one row of
+ * src_w RGB pixels; output pixel xx = clip8(sum over x < bounds[2xx+1] of src[bounds[2xx] + x] *
+ * coef[xx * ksize + x], rounded, >> BC_RESAMPLE_PRECISION_BITS), per channel. Reads nothing past
+ * the row's src_w pixels. */
+void bc_u8_rgb_hresample__scalar(size_t out_w, const uint8_t *src, size_t src_w, uint8_t *dst,
+                                 const int32_t *coef, const int *bounds, size_t ksize);
+void bc_u8_rgb_hresample__wasmsimd(size_t out_w, const uint8_t *src, size_t src_w, uint8_t *dst,
+                                   const int32_t *coef, const int *bounds, size_t ksize);
+
 typedef struct bc_kernels {
   const char *isa;
   bc_qc8_igemm_fn igemm;

@@ -107,3 +107,23 @@ test('classifying many images does not grow the wasm heap', async () => {
   assert.equal(e.heapBytes(), heap0);
   e.free();
 });
+
+test('wasm preprocessing (SIMD resample) equals the Pillow reference byte for byte', async (t) => {
+  const dir = root + 'tests/fixtures/preprocess/';
+  const e = await loadEngine(readFileSync(realModelPath), { wasmBinary });
+  const S = e.inputSize;
+  const rows = readFileSync(dir + 'manifest.tsv', 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split('\t')).filter(([, s, how]) => Number(s) === S && how === 'exact');
+  assert.ok(rows.length >= 5, `exact ${S} px references in the manifest: ${rows.length}`);
+  for (const [file] of rows) {
+    const bytes = readFileSync(dir + file);
+    const p = e._stage(bytes);
+    assert.equal(e.mod._bc_wasm_preprocess(e.e, p, bytes.length), 0, file);
+    const want = readFileSync(`${dir}${file}.s${S}.u8`), got = e.rgb();
+    let diff = 0;
+    for (let i = 0; i < want.length; i++) diff += want[i] !== got[i];
+    assert.equal(diff, 0, `${file}: ${diff} of ${want.length} bytes differ from Pillow`);
+  }
+  t.diagnostic(`${rows.length} images at ${S} px`);
+  e.free();
+});
