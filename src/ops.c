@@ -1,4 +1,5 @@
 /* ops.c - operator setup: weight packing and indirection buffers (see ops.h, kernels.h). */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,36 +16,57 @@ int bc_window_out_dim(int in, int k, int stride, int dilation, int pad_a, int pa
 
 /* Indirection entry i, tile-major then tap then row (tiles of `mr` pixels; the last tile repeats
  * its last pixel): the element offset of that tap in the NHWC input, or -1 in the padding. */
+#define IND_MAX_MR 8   /* tiles are BC_IGEMM_MR (igemm) or 1 (pools, depthwise) pixels */
 typedef struct ind_geometry { int in_h, in_w, in_stride, out_h, out_w; const bc_window *w; size_t mr, ks, n; } ind_geometry;
 
 static ind_geometry ind_geom(int in_h, int in_w, int in_stride, int out_h, int out_w, const bc_window *w, size_t mr) {
+  assert(mr >= 1 && mr <= IND_MAX_MR);
   const size_t pixels = (size_t)out_h * out_w, ks = (size_t)w->kh * w->kw;
   const ind_geometry g = {in_h, in_w, in_stride, out_h, out_w, w, mr, ks, (pixels + mr - 1) / mr * mr * ks};
   return g;
 }
 
-static long ind_offset(const ind_geometry *g, size_t i) {
+/* The input offset (elements) of every indirection entry, in layout order (tile, tap, row of the
+ * tile), or -1 for a tap in the padding; the last tile's missing rows repeat the last pixel.
+ * Loops instead of a division per entry: this runs at model load, before V8 has optimised it. */
+static long *ind_offsets(const ind_geometry *g) {
+  long *off = malloc((g->n ? g->n : 1) * sizeof(*off));
+  if (!off) return NULL;
   const size_t pixels = (size_t)g->out_h * g->out_w;
-  const size_t tile = i / (g->mr * g->ks), t = i / g->mr % g->ks, m = i % g->mr;
-  const size_t p = tile * g->mr + m < pixels ? tile * g->mr + m : pixels - 1;
-  const int oy = (int)(p / (size_t)g->out_w), ox = (int)(p % (size_t)g->out_w);
-  const int iy = oy * g->w->sh - g->w->pad_top + (int)(t / (size_t)g->w->kw) * g->w->dh;
-  const int ix = ox * g->w->sw - g->w->pad_left + (int)(t % (size_t)g->w->kw) * g->w->dw;
-  if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) return -1;
-  return ((long)iy * g->in_w + ix) * g->in_stride;
+  const bc_window *w = g->w;
+  long *o = off;
+  int y0[IND_MAX_MR], x0[IND_MAX_MR];   /* the tile's pixels: top-left input corner of each window */
+  for (size_t p0 = 0; p0 < pixels; p0 += g->mr) {
+    for (size_t m = 0; m < g->mr; m++) {
+      const size_t p = p0 + m < pixels ? p0 + m : pixels - 1;
+      y0[m] = (int)(p / (size_t)g->out_w) * w->sh - w->pad_top;
+      x0[m] = (int)(p % (size_t)g->out_w) * w->sw - w->pad_left;
+    }
+    for (int ky = 0; ky < w->kh; ky++)
+      for (int kx = 0; kx < w->kw; kx++)
+        for (size_t m = 0; m < g->mr; m++) {
+          const int iy = y0[m] + ky * w->dh, ix = x0[m] + kx * w->dw;
+          *o++ = iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w ? -1 : ((long)iy * g->in_w + ix) * g->in_stride;
+        }
+  }
+  return off;
 }
 
 /* One pointer per (output pixel, tap); taps in the padding point at `pad`.  The int8 form serves
  * pools and depthwise convs, the int16 form the igemm kernels (which read int16 activations). */
 static const int8_t **build_indirection(const int8_t *input, ind_geometry g, const int8_t *pad) {
-  const int8_t **ind = malloc(g.n * sizeof(*ind));
-  for (size_t i = 0; ind && i < g.n; i++) { const long off = ind_offset(&g, i); ind[i] = off < 0 ? pad : input + off; }
+  long *off = ind_offsets(&g);
+  const int8_t **ind = off ? malloc(g.n * sizeof(*ind)) : NULL;
+  for (size_t i = 0; ind && i < g.n; i++) ind[i] = off[i] < 0 ? pad : input + off[i];
+  free(off);
   return ind;
 }
 
 static const int16_t **build_indirection16(const int16_t *input, ind_geometry g, const int16_t *pad) {
-  const int16_t **ind = malloc(g.n * sizeof(*ind));
-  for (size_t i = 0; ind && i < g.n; i++) { const long off = ind_offset(&g, i); ind[i] = off < 0 ? pad : input + off; }
+  long *off = ind_offsets(&g);
+  const int16_t **ind = off ? malloc(g.n * sizeof(*ind)) : NULL;
+  for (size_t i = 0; ind && i < g.n; i++) ind[i] = off[i] < 0 ? pad : input + off[i];
+  free(off);
   return ind;
 }
 
@@ -129,20 +151,29 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
         int32_t bias[BC_IGEMM_NR] = {0};
         float scale[BC_IGEMM_NR] = {0};
         int16_t *wk = (int16_t *)(p + sizeof(bias));
-        for (size_t n = 0; n < BC_IGEMM_NR; n++) {
-          const size_t oc_in_group = b * BC_IGEMM_NR + n;
-          if (oc_in_group >= gout) break;
-          const size_t oc = (size_t)g * gout + oc_in_group;
-          const int8_t *src = d->weights + oc * ks * gin;
+        /* The block's channels (fewer in the last block: the rest stay zero), read row by row. */
+        const int8_t *src[BC_IGEMM_NR];
+        size_t nr = 0;
+        for (; nr < BC_IGEMM_NR && b * BC_IGEMM_NR + nr < gout; nr++) {
+          const size_t oc = (size_t)g * gout + b * BC_IGEMM_NR + nr;
+          src[nr] = d->weights + oc * ks * gin;
           int32_t sum = 0;
-          for (size_t t = 0; t < ks; t++)
-            for (size_t k = 0; k < gin; k++) {
-              const int8_t v = src[t * gin + k];
-              wk[t * kc_padded * BC_IGEMM_NR + (k / 2) * 2 * BC_IGEMM_NR + n * 2 + (k % 2)] = v;
-              sum += v;
+          for (size_t i = 0; i < ks * gin; i++) sum += src[nr][i];
+          bias[nr] = (int32_t)((uint32_t)d->bias[oc] - (uint32_t)(d->in.zero_point * sum));
+          scale[nr] = requant[oc];
+        }
+        /* Written in layout order (tap, k pair, channel, k), so the model loads quickly even in V8's
+         * baseline code: the first load runs before any tier-up. */
+        const size_t k_even = gin & ~(size_t)1;
+        for (size_t t = 0; t < ks; t++) {
+          int16_t *o = wk + t * kc_padded * BC_IGEMM_NR;
+          for (size_t k = 0; k < k_even; k += 2, o += 2 * BC_IGEMM_NR)
+            for (size_t n = 0; n < nr; n++) {
+              o[2 * n] = src[n][t * gin + k];
+              o[2 * n + 1] = src[n][t * gin + k + 1];
             }
-          bias[n] = (int32_t)((uint32_t)d->bias[oc] - (uint32_t)(d->in.zero_point * sum));
-          scale[n] = requant[oc];
+          if (k_even < gin)   /* odd k: the last pair's second weight stays zero */
+            for (size_t n = 0; n < nr; n++) o[2 * n] = src[n][t * gin + k_even];
         }
         memcpy(p, bias, sizeof(bias));
         memcpy(p + sizeof(bias) + ks * kc_padded * BC_IGEMM_NR * sizeof(int16_t), scale, sizeof(scale));
