@@ -117,6 +117,7 @@ web-data:
 	@bash scripts/copy_web_data.sh
 
 web-assets: wasm $(WEB_MODEL) web-data
+	node scripts/build_worker.mjs
 	node scripts/build_sw.mjs
 
 serve: deps native web-assets

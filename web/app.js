@@ -21,7 +21,7 @@ const IMAGE_EXT = /\.(jpe?g|png|bmp|gif|webp|tiff?)$/i;
 setLang(pickLanguage());
 $('lang').value = getLang();
 
-// ---- workers (started by boot.js; pool.js spreads the requests) ------------------------------------
+// ---- workers (started by start.js; pool.js spreads the requests) ------------------------------------
 let readyResolve;
 const ready = new Promise((r) => { readyResolve = r; });
 

@@ -1,4 +1,4 @@
-// pool.js - the engine workers (started by boot.js) as one classifier: a request goes to the ready
+// pool.js - the engine workers (started by start.js) as one classifier: a request goes to the ready
 // worker with the fewest requests in flight. The first worker's messages decide when the page is
 // ready and whether the reference map works; more workers join when a batch starts (grow()).
 // A worker that fails (engine or map load, or a crash) is left out, and what it had in flight is

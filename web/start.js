@@ -14,7 +14,7 @@
   const MODEL_URL = new URL('models/bloodcell.bin', BASE).href;
   const WASM_URL = new URL('engine/bloodcell.wasm', BASE).href;
   const MAP_URL = new URL('models/reference-map.json', BASE).href;
-  const WORKER_URL = new URL('worker.js', BASE);
+  const WORKER_URL = new URL('engine-worker.js', BASE);   // worker.js and its imports in one file (scripts/build_worker.mjs)
 
   // Workers in the pool: ?workers=N (1..16), else min(hardwareConcurrency, 4).
   const POOL_SIZE = (() => {
@@ -36,7 +36,8 @@
     }
   }
   const modelBytes = fetch(MODEL_URL).then((r) => (r.ok ? r.arrayBuffer() : null), () => null);
-  const assets = Promise.all([modelBytes, compileWasm()]).then((a) => { performance.mark('bloodcell-assets'); return a; });
+  const wasm = compileWasm();
+  Promise.all([modelBytes, wasm]).then(() => performance.mark('bloodcell-assets'));
 
   // One worker: {worker, index, ready (engine loaded), failed, inflight}. Its messages go to the
   // handler app.js attaches (kept until then).
@@ -50,12 +51,15 @@
     const deliver = (m) => { if (handler) handler.onMessage(m, entry); else early.push([m, entry]); };
     entry.worker.onmessage = (e) => deliver(e.data);
     entry.worker.onerror = (e) => { e.preventDefault?.(); deliver({ type: 'crash', error: e.message || 'the engine worker failed' }); };
-    // If a fetch failed, the worker fetches again and reports the error in its own words.
-    assets.then(([model, module]) => {
-      const init = { type: 'init', mapUrl: MAP_URL };
-      if (model) init.model = model.slice(0); else init.modelUrl = MODEL_URL;
-      if (module) init.module = module; else init.wasmUrl = WASM_URL;
-      entry.worker.postMessage(init, init.model ? [init.model] : []);
+    // The compiled wasm goes as soon as it is ready (the worker instantiates it while the model may
+    // still be downloading), the model when it is here. If a fetch failed, the worker fetches again
+    // and reports the error in its own words.
+    wasm.then((module) => entry.worker.postMessage(module ? { type: 'init', mapUrl: MAP_URL, module }
+      : { type: 'init', mapUrl: MAP_URL, wasmUrl: WASM_URL }));
+    modelBytes.then((model) => {
+      if (!model) { entry.worker.postMessage({ type: 'model', modelUrl: MODEL_URL }); return; }
+      const copy = model.slice(0);
+      entry.worker.postMessage({ type: 'model', model: copy }, [copy]);
     });
     return entry;
   }

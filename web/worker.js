@@ -1,8 +1,9 @@
 // worker.js - runs the wasm engine off the main thread. One engine per worker; the page runs a pool
-// of them (boot.js, pool.js) and spreads a batch over it.
+// of them (start.js, pool.js) and spreads a batch over it.
 // Messages in:
-//   {type:'init', model|modelUrl, module?|wasmUrl?, mapUrl?}   load the model (bytes, or fetched here) into
-//        the engine (a compiled WebAssembly.Module, or compiled here from wasmUrl), then the reference map
+//   {type:'init', module?|wasmUrl?, mapUrl?}   instantiate the engine (a compiled WebAssembly.Module, or
+//        compiled here from wasmUrl), load the model when it comes, then the reference map
+//   {type:'model', model|modelUrl}             the model file's bytes (or fetched here), before or after init
 //   {type:'classify', id, bytes(ArrayBuffer), cam:bool}
 //   {type:'heap', id}                                          the size of this engine's wasm heap
 // Messages out:
@@ -13,8 +14,9 @@
 //   timing: epoch milliseconds (performance.timeOrigin + now) of the worker's start, its modules
 //   loaded, the init message, the model and wasm at hand, the engine loaded, the map loaded.
 //
-// No static imports: the modules are requested at once, in parallel, while the init message (with
-// the model and the compiled wasm from boot.js) is on its way.
+// The page runs it as web/engine-worker.js, this file with its three imports inlined
+// (scripts/build_worker.mjs). Loaded as is, the modules are requested at once, in parallel, while
+// the init message (with the compiled wasm from start.js) is on its way.
 const now = () => performance.timeOrigin + performance.now();
 const timing = { start: performance.timeOrigin };
 const modules = Promise.all([import('./engine/engine.js'), import('./refmap.js'), import('./engine/bloodcell.js')])
@@ -77,11 +79,12 @@ async function init(msg) {
   mapFetch?.catch(() => {});
   try {
     const { loadEngine } = await modules;
-    // The model and the wasm: as sent (boot.js fetched and compiled them), else fetched here, at the same time.
-    const [model, wasmModule] = await Promise.all([msg.model || fetchBytes(msg.modelUrl, 'model file'),
-      msg.module || (msg.wasmUrl ? compile(msg.wasmUrl) : null)]);
-    timing.bytes = now();
-    engine = await loadEngine(new Uint8Array(model), wasmModule ? { wasmModule } : {});
+    // The wasm and the model: as sent (start.js fetched and compiled them), else fetched here. The
+    // engine is instantiated as soon as the wasm is at hand; the model may come later.
+    const wasmModule = msg.module || (msg.wasmUrl ? await compile(msg.wasmUrl) : null);
+    const model = modelMessage.then((m) => m.model || fetchBytes(m.modelUrl, 'model file'))
+      .then((bytes) => { timing.bytes = now(); return bytes; });
+    engine = await loadEngine(model, wasmModule ? { wasmModule } : {});
     timing.loaded = now();
   } catch (err) {
     postMessage({ type: 'error', error: String(err.message || err) });
@@ -124,9 +127,14 @@ async function classify(msg) {
 
 // Messages are handled one at a time, in order.
 let queue = Promise.resolve();
+// The model comes in its own message, before or after 'init'.
+let receiveModel;
+const modelMessage = new Promise((resolve) => { receiveModel = resolve; });
+
 onmessage = (ev) => {
   const msg = ev.data;
-  if (msg.type === 'init') queue = queue.then(() => init(msg));
+  if (msg.type === 'model') receiveModel(msg);
+  else if (msg.type === 'init') queue = queue.then(() => init(msg));
   else if (msg.type === 'classify') {
     queue = queue.then(() => (engine ? classify(msg)
       : postMessage({ type: 'result', id: msg.id, result: { ok: false, error: 'model not loaded' } })));

@@ -57,7 +57,7 @@ test('no request during use goes off-origin or carries image data; CSP allows on
   assert.ok(requests.some((r) => r.url().endsWith('/models/bloodcell.bin')), 'the model request is observed');
   const imageBytes = [...fixtureImages, ...exampleImages].map((f) => readFileSync(f).subarray(200, 232).toString('latin1'));
   assert.deepEqual(sockets, []);
-  assert.ok(requests.filter((r) => r.url().endsWith('/worker.js')).length >= 2, 'both pool workers started');
+  assert.ok(requests.filter((r) => r.url().endsWith('/engine-worker.js')).length >= 2, 'both pool workers started');
   for (const r of requests) {
     const u = r.url();
     const headers = Object.entries(await r.allHeaders()).map(([k, v]) => `${k}: ${v}`).join('\n');

@@ -8,6 +8,7 @@
 // Results are copied out of the wasm heap, so they stay valid after the next call.
 import createBloodcellModule from './bloodcell.js';
 
+//   modelBytes: the model file's bytes, or a promise of them: the module is instantiated meanwhile.
 //   opts.wasmModule: an already compiled WebAssembly.Module (e.g. from WebAssembly.compileStreaming,
 //   possibly compiled in another thread and posted here): instantiated without compiling again.
 //   opts.wasmBinary: the .wasm bytes. Neither: bloodcell.js fetches bloodcell.wasm itself.
@@ -25,7 +26,7 @@ export async function loadEngine(modelBytes, opts = {}) {
   let fail;
   const failed = new Promise((_, reject) => { fail = reject; });
   const mod = await Promise.race([createBloodcellModule(moduleArg), failed]);
-  return new Engine(mod, new Uint8Array(modelBytes));
+  return new Engine(mod, new Uint8Array(await modelBytes));
 }
 
 export class Engine {

@@ -42,8 +42,8 @@ async function loadOurs() {
   owner = 'ours';
   const wasm = WebAssembly.compileStreaming(fetch('/web/engine/bloodcell.wasm')).then((m) => { mark('wasm_compiled'); return m; });
   const modelBytes = bytesOf(MODEL).then((b) => { mark('model_fetched'); return b; });
-  const [model, wasmModule] = await Promise.all([modelBytes, wasm]);
-  const engine = await loadEngine(model, { wasmModule });
+  // Instantiated as soon as the wasm is compiled, while the model may still be on its way.
+  const engine = await loadEngine(modelBytes, { wasmModule: await wasm });
   mark('engine_loaded');
   return engine;
 }
