@@ -81,7 +81,7 @@ async function phases(page) {
     const w = window.bloodcellTiming || {};
     const rel = (t) => (typeof t === 'number' ? t - o : null);
     return { html: nav.responseEnd, dom_content_loaded: nav.domContentLoadedEventStart, boot: mark('bloodcell-boot'),
-      model_and_wasm: mark('bloodcell-assets'), worker_started: rel(w.start), worker_modules: rel(w.imported),
+      wasm_compiled: mark('bloodcell-wasm'), model_fetched: mark('bloodcell-model'), model_and_wasm: mark('bloodcell-assets'), worker_started: rel(w.start), worker_modules: rel(w.imported),
       engine_loaded: rel(w.loaded), ready: mark('bloodcell-ready'), map_loaded: rel(w.map),
       first_result: mark('bloodcell-first-result'), first_shown: mark('bloodcell-first-shown') };
   });

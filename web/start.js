@@ -35,8 +35,8 @@
       } catch { return null; }
     }
   }
-  const modelBytes = fetch(MODEL_URL).then((r) => (r.ok ? r.arrayBuffer() : null), () => null);
-  const wasm = compileWasm();
+  const modelBytes = fetch(MODEL_URL).then((r) => (r.ok ? r.arrayBuffer() : null), () => null).then((b) => { performance.mark('bloodcell-model'); return b; });
+  const wasm = compileWasm().then((m) => { performance.mark('bloodcell-wasm'); return m; });
   Promise.all([modelBytes, wasm]).then(() => performance.mark('bloodcell-assets'));
 
   // One worker: {worker, index, ready (engine loaded), failed, inflight}. Its messages go to the
