@@ -1,6 +1,6 @@
 // make bench-web: the shipped network in headless Chromium, our wasm engine against onnxruntime-web
 // (float and int8 QDQ ONNX of the same network, numThreads = 1), in one page and one run.
-//   node scripts/bench_web.mjs [--runs 300] [--cold 5] [--no-record] [--cold-only]
+//   node scripts/bench_web.mjs [--runs 300] [--cold 9] [--no-record] [--cold-only]
 // Prints the per-layer table, the race, cold starts, bytes and wasm memory; records them in
 // docs/benchmarks.md; the last line printed is the single-image ratio.
 import { createServer } from 'node:http';
@@ -14,7 +14,7 @@ import { launchBrowser } from '../tests/browser/helpers.mjs';
 const root = resolve(new URL('..', import.meta.url).pathname);
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
-const RUNS = Number(opt('--runs', 300)), COLD = Number(opt('--cold', 5));
+const RUNS = Number(opt('--runs', 300)), COLD = Number(opt('--cold', 9));
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 
 for (const f of ['web/engine/bloodcell.wasm', 'models/bloodcell.bin', 'build/onnx/bloodcell-float.onnx', 'build/onnx/bloodcell-qdq.onnx',
@@ -27,6 +27,13 @@ for (const f of ['web/engine/bloodcell.wasm', 'models/bloodcell.bin', 'build/onn
 const ALLOWED = ['/scripts/bench/', '/web/engine/', '/models/bloodcell.bin', '/build/onnx/', '/build/wasm/peak-web.',
   '/node_modules/onnxruntime-web/dist/', '/tests/fixtures/images/'];
 const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.jpg': 'image/jpeg' };
+const ORT = '/node_modules/onnxruntime-web/dist/';
+const fetched = (u) => `<${u}>; rel=preload; as=fetch; crossorigin`, module = (u) => `<${u}>; rel=modulepreload`;
+const PRELOAD = {
+  ours: [module('/web/engine/engine.js'), module('/web/engine/bloodcell.js'), fetched('/web/engine/bloodcell.wasm'), fetched('/models/bloodcell.bin')],
+  'ort-float': [module(ORT + 'ort.wasm.min.mjs'), module(ORT + 'ort-wasm-simd-threaded.mjs'), fetched(ORT + 'ort-wasm-simd-threaded.wasm'), fetched('/build/onnx/bloodcell-float.onnx')],
+  'ort-qdq': [module(ORT + 'ort.wasm.min.mjs'), module(ORT + 'ort-wasm-simd-threaded.mjs'), fetched(ORT + 'ort-wasm-simd-threaded.wasm'), fetched('/build/onnx/bloodcell-qdq.onnx')],
+};
 const server = createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
   const file = normalize(join(root, path));
@@ -37,6 +44,10 @@ const server = createServer((req, res) => {
   // The race page is cross-origin isolated (all its resources are same-origin): performance.now()
   // then has 5 us resolution instead of 100 us; onnxruntime-web stays at numThreads = 1. The cold
   // visits are not: isolation costs Chromium a slower page start (measured ~40 ms here).
+  // Each racer's cold visit names the files it will need in a Link header (as the app's index.html
+  // does with <link rel="preload">), so they download while the page's own script loads.
+  const racer = path.endsWith('/bench.html') && req.url.includes('mode=cold') ? new URL(req.url, 'http://x').searchParams.get('racer') : null;
+  if (racer) headers.Link = PRELOAD[racer].join(', ');
   if (path.endsWith('/bench.html') && req.url.includes('mode=race'))
     Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
   res.writeHead(200, headers)

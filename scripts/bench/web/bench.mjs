@@ -2,12 +2,11 @@
 //   bench.html?mode=race                        ours vs onnxruntime-web float and int8 QDQ, alternating
 //   bench.html?mode=cold&racer=ours|ort-float|ort-qdq   navigation to first prediction for one racer
 // Both racers get the same input: the engine's preprocessed int8 tensor, dequantized to f32 NCHW for ONNX.
-import { engineInputAsNCHW } from '../onnx_input.mjs';
-// Imported statically: the module graph (engine.js, bloodcell.js) loads with the page, before
-// this script starts, instead of one import after another once it runs.
-import { loadEngine } from '/web/engine/engine.js';
 
 const params = new URLSearchParams(location.search);
+// Our engine's JS, requested at once by the pages that use it (the ONNX racers' cold visits do not
+// load it); the server's Link header has already started fetching it on our cold visit.
+const engineModule = params.get('mode') === 'race' || params.get('racer') === 'ours' ? import('/web/engine/engine.js') : null;
 const marks = {};
 const mark = (name) => { marks[name] = performance.now(); };
 mark('script_start');
@@ -42,6 +41,7 @@ async function loadOurs() {
   owner = 'ours';
   const wasm = WebAssembly.compileStreaming(fetch('/web/engine/bloodcell.wasm')).then((m) => { mark('wasm_compiled'); return m; });
   const modelBytes = bytesOf(MODEL).then((b) => { mark('model_fetched'); return b; });
+  const { loadEngine } = await engineModule;
   // Instantiated as soon as the wasm is compiled, while the model may still be on its way.
   const engine = await loadEngine(modelBytes, { wasmModule: await wasm });
   mark('engine_loaded');
@@ -112,6 +112,7 @@ async function race() {
   }
   const input = new Int8Array(mod.HEAP8.buffer, mod._bc_wasm_input(engine.e), S * S * 3).slice();
   const inScale = Number(params.get('in_scale')), inZp = Number(params.get('in_zp'));
+  const { engineInputAsNCHW } = await import('../onnx_input.mjs');   // race only: cold visits load nothing extra
   const x = engineInputAsNCHW(engine, inScale, inZp);
 
   // agreement on this image
