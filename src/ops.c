@@ -7,6 +7,13 @@
 
 #define ROUND_UP(x, m) (((x) + (m) - 1) / (m) * (m))
 
+/* Packing runs once per model load, in V8's baseline code in the browser: SIMD there too. */
+#ifdef __wasm_simd128__
+#define packw bc_x8_packw_igemm_8c2__wasmsimd
+#else
+#define packw bc_x8_packw_igemm_8c2__scalar
+#endif
+
 int bc_window_out_dim(int in, int k, int stride, int dilation, int pad_a, int pad_b) {
   const long span = (long)(k - 1) * dilation + 1;
   const long padded = (long)in + pad_a + pad_b;
@@ -162,19 +169,7 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
           bias[nr] = (int32_t)((uint32_t)d->bias[oc] - (uint32_t)(d->in.zero_point * sum));
           scale[nr] = requant[oc];
         }
-        /* Written in layout order (tap, k pair, channel, k), so the model loads quickly even in V8's
-         * baseline code: the first load runs before any tier-up. */
-        const size_t k_even = gin & ~(size_t)1;
-        for (size_t t = 0; t < ks; t++) {
-          int16_t *o = wk + t * kc_padded * BC_IGEMM_NR;
-          for (size_t k = 0; k < k_even; k += 2, o += 2 * BC_IGEMM_NR)
-            for (size_t n = 0; n < nr; n++) {
-              o[2 * n] = src[n][t * gin + k];
-              o[2 * n + 1] = src[n][t * gin + k + 1];
-            }
-          if (k_even < gin)   /* odd k: the last pair's second weight stays zero */
-            for (size_t n = 0; n < nr; n++) o[2 * n] = src[n][t * gin + k_even];
-        }
+        packw(nr, ks, gin, kc_padded, src, wk);
         memcpy(p, bias, sizeof(bias));
         memcpy(p + sizeof(bias) + ks * kc_padded * BC_IGEMM_NR * sizeof(int16_t), scale, sizeof(scale));
       }

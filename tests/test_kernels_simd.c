@@ -143,6 +143,24 @@ static void test_hresample(int trial) {
   free(src); free(ref); free(got); free(coef); free(bounds);
 }
 
+/* igemm weight packing: partial and full blocks, k with and without 16-wide chunks and odd tails. */
+static void test_packw(int trial) {
+  const size_t nr = trial % 3 == 0 ? (size_t)rnd(1, 8) : 8, ks = (size_t)rnd(1, 9), gin = (size_t)rnd(1, 80);
+  const size_t kcp = (gin + 1) & ~(size_t)1, n_out = ks * kcp * 8;
+  int8_t *w = rand_i8(nr * ks * gin);
+  const int8_t *src[8];
+  for (size_t n = 0; n < nr; n++) src[n] = w + n * ks * gin;
+  int16_t *ref = calloc(n_out, sizeof(int16_t)), *got = calloc(n_out, sizeof(int16_t));
+  bc_x8_packw_igemm_8c2__scalar(nr, ks, gin, kcp, src, ref);
+  bc_x8_packw_igemm_8c2__wasmsimd(nr, ks, gin, kcp, src, got);
+  size_t bad = 0;
+  for (size_t i = 0; i < n_out; i++) bad += ref[i] != got[i];
+  char buf[200];
+  snprintf(buf, sizeof buf, "x8 packw (nr %zu, ks %zu, k %zu): %zu of %zu values differ", nr, ks, gin, bad, n_out);
+  check(bad == 0, buf);
+  free(w); free(ref); free(got);
+}
+
 int main(int argc, char **argv) {
   const int trials = argc > 1 ? atoi(argv[1]) : 300;
   for (int t = 0; t < trials; t++) test_conv(t);
@@ -151,6 +169,7 @@ int main(int argc, char **argv) {
   for (int t = 0; t < trials / 3; t++) test_gap(t);
   for (int t = 0; t < trials / 3; t++) test_add(t);
   for (int t = 0; t < trials / 3; t++) test_hresample(t);
+  for (int t = 0; t < trials / 3; t++) test_packw(t);
   printf("wasmsimd vs scalar: %d passed, %d failed\n", passed, failed);
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
