@@ -42,6 +42,19 @@ def fold(conv_bn):
     return w.double().numpy(), b.double().numpy()
 
 
+def load_folded(ckpt):
+    """A training checkpoint -> (config, model in eval mode, its export layers, {conv name: folded (w, b)})."""
+    if not os.path.exists(ckpt):
+        pbc_data.fail(f"checkpoint {ckpt} not found: train first (scripts/train.py)")
+    ck = torch.load(ckpt, map_location="cpu")
+    cfg = ck["config"]
+    model = CellNet(cfg["arch"])
+    model.load_state_dict(ck["state_dict"])
+    model.eval()
+    layers = export_layers(model)
+    return cfg, model, layers, {op["name"]: fold(op["module"]) for op in layers if op["op"] == "conv"}
+
+
 def float_forward(layers, folded, x):
     """The folded float network on x (N,3,H,W); returns every named tensor."""
     t = {"input": x}
@@ -173,15 +186,7 @@ def main():
                     help="conv weight grid: 2^(bits-1)-1 levels per sign, stored as int8 (default 5)")
     args = ap.parse_args()
     torch.set_num_threads(2)
-    if not os.path.exists(args.ckpt):
-        pbc_data.fail(f"checkpoint {args.ckpt} not found: train first (scripts/train.py)")
-    ck = torch.load(args.ckpt, map_location="cpu")
-    cfg = ck["config"]
-    model = CellNet(cfg["arch"])
-    model.load_state_dict(ck["state_dict"])
-    model.eval()
-    layers = export_layers(model)
-    folded = {op["name"]: fold(op["module"]) for op in layers if op["op"] == "conv"}
+    cfg, model, layers, folded = load_folded(args.ckpt)
     size, mean, std = cfg["size"], np.array(cfg["mean"]), np.array(cfg["std"])
 
     try:

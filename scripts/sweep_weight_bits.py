@@ -17,7 +17,6 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export  # noqa: E402
 import pbc_data  # noqa: E402
-from model import CellNet, export_layers  # noqa: E402
 
 
 def main():
@@ -27,13 +26,7 @@ def main():
     ap.add_argument("--data", default=None)
     args = ap.parse_args()
     torch.set_num_threads(2)
-    ck = torch.load(args.ckpt, map_location="cpu")
-    cfg = ck["config"]
-    model = CellNet(cfg["arch"])
-    model.load_state_dict(ck["state_dict"])
-    model.eval()
-    layers = export_layers(model)
-    folded = {op["name"]: export.fold(op["module"]) for op in layers if op["op"] == "conv"}
+    cfg, _, layers, folded = export.load_folded(args.ckpt)
     data_dir = pbc_data.resolve_data_dir(args.data)
     rows = pbc_data.load_or_make_split(data_dir, verbose=False)
     images, labels = pbc_data.load_cache(data_dir, [r[0] for r in rows], cfg["size"],
