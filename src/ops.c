@@ -36,7 +36,7 @@ static ind_geometry ind_geom(int in_h, int in_w, int in_stride, int out_h, int o
 /* The input offset (elements) of every indirection entry, in layout order (tile, tap, row of the
  * tile), or -1 for a tap in the padding; the last tile's missing rows repeat the last pixel.
  * Loops instead of a division per entry: this runs at model load, before V8 has optimised it. */
-static long *ind_offsets(const ind_geometry *g) {
+__attribute__((noinline)) static long *ind_offsets(const ind_geometry *g) {
   long *off = malloc((g->n ? g->n : 1) * sizeof(*off));
   if (!off) return NULL;
   const size_t pixels = (size_t)g->out_h * g->out_w;
@@ -160,16 +160,17 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
         int16_t *wk = (int16_t *)(p + sizeof(bias));
         /* The block's channels (fewer in the last block: the rest stay zero), read row by row. */
         const int8_t *src[BC_IGEMM_NR];
+        int32_t sum[BC_IGEMM_NR];
+        const size_t oc0 = (size_t)g * gout + b * BC_IGEMM_NR;
         size_t nr = 0;
-        for (; nr < BC_IGEMM_NR && b * BC_IGEMM_NR + nr < gout; nr++) {
-          const size_t oc = (size_t)g * gout + b * BC_IGEMM_NR + nr;
-          src[nr] = d->weights + oc * ks * gin;
-          int32_t sum = 0;
-          for (size_t i = 0; i < ks * gin; i++) sum += src[nr][i];
-          bias[nr] = (int32_t)((uint32_t)d->bias[oc] - (uint32_t)(d->in.zero_point * sum));
-          scale[nr] = requant[oc];
+        for (; nr < BC_IGEMM_NR && b * BC_IGEMM_NR + nr < gout; nr++) src[nr] = d->weights + (oc0 + nr) * ks * gin;
+        /* The loops over every weight live in the kernel: this function runs once per op, and V8
+         * would otherwise spend an optimising compile on all of it. */
+        packw(nr, ks, gin, kc_padded, src, wk, sum);
+        for (size_t n = 0; n < nr; n++) {
+          bias[n] = (int32_t)((uint32_t)d->bias[oc0 + n] - (uint32_t)(d->in.zero_point * sum[n]));
+          scale[n] = requant[oc0 + n];
         }
-        packw(nr, ks, gin, kc_padded, src, wk);
         memcpy(p, bias, sizeof(bias));
         memcpy(p + sizeof(bias) + ks * kc_padded * BC_IGEMM_NR * sizeof(int16_t), scale, sizeof(scale));
       }

@@ -151,10 +151,17 @@ static void test_packw(int trial) {
   const int8_t *src[8];
   for (size_t n = 0; n < nr; n++) src[n] = w + n * ks * gin;
   int16_t *ref = calloc(n_out, sizeof(int16_t)), *got = calloc(n_out, sizeof(int16_t));
-  bc_x8_packw_igemm_8c2__scalar(nr, ks, gin, kcp, src, ref);
-  bc_x8_packw_igemm_8c2__wasmsimd(nr, ks, gin, kcp, src, got);
+  int32_t sum_ref[8], sum_got[8];
+  bc_x8_packw_igemm_8c2__scalar(nr, ks, gin, kcp, src, ref, sum_ref);
+  bc_x8_packw_igemm_8c2__wasmsimd(nr, ks, gin, kcp, src, got, sum_got);
   size_t bad = 0;
   for (size_t i = 0; i < n_out; i++) bad += ref[i] != got[i];
+  for (size_t n = 0; n < nr; n++) {
+    int32_t want = 0;
+    for (size_t i = 0; i < ks * gin; i++) want += src[n][i];
+    bad += sum_ref[n] != want;
+    bad += sum_got[n] != want;
+  }
   char buf[200];
   snprintf(buf, sizeof buf, "x8 packw (nr %zu, ks %zu, k %zu): %zu of %zu values differ", nr, ks, gin, bad, n_out);
   check(bad == 0, buf);

@@ -128,12 +128,12 @@ void bc_qs8_vadd__wasmsimd(size_t n, const int8_t *a, const int8_t *b, int8_t *c
 /* The kernels this build runs: SIMD128 in the wasm build, scalar elsewhere. */
 /* Weight packing for the igemm 4x8c2 kernels (model load, not inference): nr <= 8 output channels,
  * src[n] = channel n's int8 weights (ks taps x gin), into out's int16 layout above (ks x kc_padded x 8
- * channels, k in pairs); out is zeroed by the caller, and entries for missing channels or the odd
- * k's partner stay zero. */
+ * channels, k in pairs), and sums[n] = the sum of channel n's weights (for the zero-point fold);
+ * out is zeroed by the caller, and entries for missing channels or the odd k's partner stay zero. */
 void bc_x8_packw_igemm_8c2__scalar(size_t nr, size_t ks, size_t gin, size_t kc_padded,
-                                   const int8_t *const *src, int16_t *out);
+                                   const int8_t *const *src, int16_t *out, int32_t *sums);
 void bc_x8_packw_igemm_8c2__wasmsimd(size_t nr, size_t ks, size_t gin, size_t kc_padded,
-                                     const int8_t *const *src, int16_t *out);
+                                     const int8_t *const *src, int16_t *out, int32_t *sums);
 
 /* u8 RGB horizontal resample (preprocessing, not the engine): out_w output pixels from one row of
  * src_w RGB pixels; output pixel xx = clip8(sum over x < bounds[2xx+1] of src[bounds[2xx] + x] *
