@@ -562,8 +562,9 @@ bc_status bc_preprocessor_init(bc_preprocessor *p, const bc_preprocess_config *c
   return BC_OK;
 }
 
-/* Pillow precompute_coeffs() + normalize_coeffs_8bpc() for box (0, m), inSize m, outSize S. */
-static int compute_coeffs(const bc_preprocessor *p, int m) {
+/* Pillow precompute_coeffs() + normalize_coeffs_8bpc() for box (0, m), inSize m, outSize S.
+ * Not inlined: it keeps run_pipeline small, which V8 compiles twice (baseline, then optimised). */
+__attribute__((noinline)) static int compute_coeffs(const bc_preprocessor *p, int m) {
   const int S = p->cfg.size;
   float in0 = 0.0f, in1 = (float)m;
   double support, scale, filterscale, center, ww, ss;
