@@ -21,21 +21,21 @@ int bc_window_out_dim(int in, int k, int stride, int dilation, int pad_a, int pa
   return (int)((padded - span) / stride + 1);
 }
 
-/* Indirection entry i, tile-major then tap then row (tiles of `mr` pixels; the last tile repeats
- * its last pixel): the element offset of that tap in the NHWC input, or -1 in the padding. */
+/* An indirection buffer's shape: tiles of `mr` output pixels, n entries in all. */
 #define IND_MAX_MR 8   /* tiles are BC_IGEMM_MR (igemm) or 1 (pools, depthwise) pixels */
-typedef struct ind_geometry { int in_h, in_w, in_stride, out_h, out_w; const bc_window *w; size_t mr, ks, n; } ind_geometry;
+typedef struct ind_geometry { int in_h, in_w, in_stride, out_h, out_w; const bc_window *w; size_t mr, n; } ind_geometry;
 
 static ind_geometry ind_geom(int in_h, int in_w, int in_stride, int out_h, int out_w, const bc_window *w, size_t mr) {
   assert(mr >= 1 && mr <= IND_MAX_MR);
   const size_t pixels = (size_t)out_h * out_w, ks = (size_t)w->kh * w->kw;
-  const ind_geometry g = {in_h, in_w, in_stride, out_h, out_w, w, mr, ks, (pixels + mr - 1) / mr * mr * ks};
+  const ind_geometry g = {in_h, in_w, in_stride, out_h, out_w, w, mr, (pixels + mr - 1) / mr * mr * ks};
   return g;
 }
 
 /* The input offset (elements) of every indirection entry, in layout order (tile, tap, row of the
  * tile), or -1 for a tap in the padding; the last tile's missing rows repeat the last pixel.
- * Loops instead of a division per entry: this runs at model load, before V8 has optimised it. */
+ * Loops instead of a division per entry, and not inlined: this runs at model load, before V8 has
+ * optimised anything, and its loops would make the caller a function V8 re-compiles. */
 __attribute__((noinline)) static long *ind_offsets(const ind_geometry *g) {
   long *off = malloc((g->n ? g->n : 1) * sizeof(*off));
   if (!off) return NULL;

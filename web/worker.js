@@ -12,7 +12,7 @@
 //     result: {ok, error?, ms, label, index, confidence, probs[], ood:{x, y, score, flagged}|null,
 //              cams?: Float32Array[] (one per class), rgb?: Uint8Array S*S*3}
 //   timing: epoch milliseconds (performance.timeOrigin + now) of the worker's start, its modules
-//   loaded, the init message, the model and wasm at hand, the engine loaded, the map loaded.
+//   loaded, the init message, the model at hand, the engine loaded, the map loaded.
 //
 // The page runs it as web/engine-worker.js, this file with its three imports inlined
 // (scripts/build_worker.mjs). Loaded as is, the modules are requested at once, in parallel, while
