@@ -9,7 +9,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { execSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { cpus } from 'node:os';
-import { launchBrowser } from '../tests/browser/helpers.mjs';
+import { launchBrowser, holdWindow } from '../tests/browser/helpers.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const args = process.argv.slice(2);
@@ -72,9 +72,10 @@ async function runPage(url, timeout = 600000) {
 }
 
 // cold starts: one context per racer (its own HTTP cache); first visit fills the cache, then COLD timed visits
+// Each visit is a new tab in an open window (holdWindow), as a user opens the URL in a running browser.
 const cold = {};
 for (const racer of args.includes('--cold-only') ? opt('--racers', 'ours').split(',') : ['ours', 'ort-float', 'ort-qdq']) {
-  const ctx = await browser.newContext();
+  const ctx = await holdWindow(await browser.newContext());
   const visit = async () => {
     const page = await ctx.newPage();
     await page.goto(`${base}?mode=cold&racer=${racer}`);
