@@ -53,3 +53,35 @@ test('drop, paste, examples and folder pick all classify', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('an image given before the engine is ready is classified, and the examples come after it', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript((b64) => {
+    document.addEventListener('DOMContentLoaded', () => {
+      window.__examplesAtFirstResult = null;
+      new PerformanceObserver((list) => {
+        if (list.getEntries().some((e) => e.name === 'bloodcell-first-result'))
+          window.__examplesAtFirstResult = document.querySelectorAll('#examples button').length;
+      }).observe({ type: 'mark', buffered: true });
+      window.__readyAtDrop = document.body.dataset.ready === '1';
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'early.jpg', { type: 'image/jpeg' }));
+      const input = document.getElementById('files');
+      input.files = dt.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+  }, readFileSync(fixtureImages[0]).toString('base64'));
+  // The model arrives late, so that the engine cannot be ready when the page hands the image over.
+  await context.route('**/models/bloodcell.bin', async (route) => { await new Promise((r) => setTimeout(r, 400)); await route.continue(); });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.url);
+  await page.waitForSelector('#cell[data-label] #cam-canvas');
+  assert.equal(await page.textContent('#cell-title'), 'early.jpg');
+  assert.equal(await page.evaluate(() => window.__readyAtDrop), false, 'the image was given before the engine was ready');
+  assert.equal(await page.evaluate(() => window.__examplesAtFirstResult), 0, 'no example images while the first image waits');
+  await page.waitForFunction(() => document.querySelectorAll('#examples button').length > 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
