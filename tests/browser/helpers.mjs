@@ -26,7 +26,8 @@ export async function launchBrowser() {
 // Opens a blank tab in the context and leaves it open, so that the context's next pages are tabs of a
 // running browser window, as when a user opens the URL. Without it, a context whose last tab closed
 // has no window and its next page builds a new window's browser UI (Chromium's omnibox popup is a
-// WebUI page: 50-70 ms of script parsing on the two cores in a trace) while the measured page starts.
+// WebUI page: ~110 scripts, ~150 ms of parsing on the two cores in a trace) while the measured page
+// starts.
 // The wait lets the window's own start-up finish before anything is measured.
 export async function holdWindow(context, settleMs = 1000) {
   const tab = await context.newPage();
