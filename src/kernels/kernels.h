@@ -125,7 +125,6 @@ void bc_qs8_vadd__scalar(size_t n, const int8_t *a, const int8_t *b, int8_t *c,
 void bc_qs8_vadd__wasmsimd(size_t n, const int8_t *a, const int8_t *b, int8_t *c,
                            const bc_qs8_add_params *params);
 
-/* The kernels this build runs: SIMD128 in the wasm build, scalar elsewhere. */
 /* Weight packing for the igemm 4x8c2 kernels (model load, not inference): nr <= 8 output channels,
  * src[n] = channel n's int8 weights (ks taps x gin), into out's int16 layout above (ks x kc_padded x 8
  * channels, k in pairs), and sums[n] = the sum of channel n's weights (for the zero-point fold);
@@ -144,6 +143,7 @@ void bc_u8_rgb_hresample__scalar(size_t out_w, const uint8_t *src, size_t src_w,
 void bc_u8_rgb_hresample__wasmsimd(size_t out_w, const uint8_t *src, size_t src_w, uint8_t *dst,
                                    const int32_t *coef, const int *bounds, size_t ksize);
 
+/* The kernels this build runs: SIMD128 in the wasm build, scalar elsewhere. */
 typedef struct bc_kernels {
   const char *isa;
   bc_qc8_igemm_fn igemm;
