@@ -117,28 +117,28 @@ $(WEB_MODEL): $(wildcard $(MODEL)) $(TEST_MODEL)
 # The reference-cell map and model card (models/ when built, else stand-ins from build/eval-smoke/),
 # then the service worker that precaches all of web/ with content-hash revisions.
 web-data:
-	@bash scripts/copy_web_data.sh
+	@bash scripts/web/copy_web_data.sh
 
 web-assets: wasm $(WEB_MODEL) web-data
-	node scripts/build_worker.mjs
-	node scripts/build_sw.mjs
+	node scripts/web/build_worker.mjs
+	node scripts/web/build_sw.mjs
 
 serve: deps native web-assets
-	node scripts/serve.mjs --root web --port $(PORT)
+	node scripts/web/serve.mjs --root web --port $(PORT)
 
 # ---- model ----------------------------------------------------------------------------------
 # The whole model from the data in one command: train, int8 export (and the parity fixture),
 # reference-cell map, engine evaluation + temperature + model card, ONNX for the speed race.
 # `make model-artifacts` redoes everything after training from build/train/main/model.pt.
 model:
-	$(PY) scripts/train.py --out build/train/main
+	$(PY) scripts/model/train.py --out build/train/main
 	$(MAKE) model-artifacts
 
 model-artifacts: $(N)/bloodcell
-	$(PY) scripts/export.py
-	$(PY) scripts/build_reference_map.py --jobs 2 --backend xnnpack
-	$(PY) scripts/evaluate.py --jobs 2 --backend xnnpack
-	$(PY) scripts/export_onnx.py --model $(MODEL) --out build/onnx
+	$(PY) scripts/model/export.py
+	$(PY) scripts/model/build_reference_map.py --jobs 2 --backend xnnpack
+	$(PY) scripts/model/evaluate.py --jobs 2 --backend xnnpack
+	$(PY) scripts/model/export_onnx.py --model $(MODEL) --out build/onnx
 
 # ---- tests ----------------------------------------------------------------------------------
 test: test-native test-sanitize test-fuzz test-wasm test-python test-browser
@@ -183,21 +183,21 @@ $(F)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(ENGINE_SRC) $(KERNEL_S
 fuzz-build: $(addprefix $(F)/fuzz_,$(FUZZ_TARGETS))
 
 fuzz: fuzz-build
-	FUZZ_NICE=$(FUZZ_NICE) bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_NICE=$(FUZZ_NICE) bash scripts/fuzz/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # A short bounded run of each target from the committed seeds only (about 45 s in all).
 test-fuzz: fuzz-build
 	rm -rf $(F)/test-corpus
-	FUZZ_WORK=$(F)/test-corpus FUZZ_NICE=$(FUZZ_NICE) bash scripts/fuzz.sh $(TEST_FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_WORK=$(F)/test-corpus FUZZ_NICE=$(FUZZ_NICE) bash scripts/fuzz/fuzz.sh $(TEST_FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# Native memory soak: 1,000 images x 10 passes in one process, RSS after each pass (scripts/soak_native.sh).
+# Native memory soak: 1,000 images x 10 passes in one process, RSS after each pass (scripts/soak/soak_native.sh).
 SOAK_BACKEND ?= own
 $(N)/soak_native: tests/soak_native.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/stb_image.o
 	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $< $(ENGINE_SRC) $(KERNEL_SCALAR) $(N)/stb_image.o $(NATIVE_LIBS) -o $@
 
 soak-native: $(N)/soak_native
-	bash scripts/soak_native.sh --backend $(SOAK_BACKEND)
+	bash scripts/soak/soak_native.sh --backend $(SOAK_BACKEND)
 
 test-wasm: $(W)/test_kernels_simd.cjs $(WEB_ENGINE) $(N)/bloodcell
 	node $(W)/test_kernels_simd.cjs 600
@@ -210,31 +210,31 @@ test-browser: web-assets $(N)/bloodcell
 	node --test tests/browser/
 
 bench: $(N)/bloodcell $(WEB_ENGINE)
-	bash scripts/bench.sh
+	bash scripts/bench/bench.sh
 
 ONNX := build/onnx/bloodcell-float.onnx build/onnx/bloodcell-qdq.onnx
 
-$(ONNX) &: $(MODEL) scripts/export_onnx.py scripts/bcmodel.py
-	$(PY) scripts/export_onnx.py --model $(MODEL) --out build/onnx
+$(ONNX) &: $(MODEL) scripts/model/export_onnx.py scripts/model/bcmodel.py
+	$(PY) scripts/model/export_onnx.py --model $(MODEL) --out build/onnx
 
 $(W)/peak-web.mjs: scripts/bench/peak_wasm.c
 	@mkdir -p $(@D)
 	$(EMCC) -std=c99 -O3 -msimd128 $< -sENVIRONMENT=web -sMODULARIZE -sEXPORT_ES6 -sEXPORTED_FUNCTIONS=_bc_peak_dot -o $@
 
 bench-web: $(WEB_ENGINE) $(ONNX) $(W)/peak-web.mjs
-	node scripts/bench_web.mjs
+	node scripts/bench/bench_web.mjs
 
 measure-web: web-assets
-	node scripts/measure_web.mjs
+	node scripts/bench/measure_web.mjs
 
 # The web app's worker pool: images/s with 1, 2 and 4 workers on 1,000 images; and the long browser
 # soak (5,000 images, heap and long tasks). Neither is part of make test.
 .PHONY: bench-pool soak-browser
 bench-pool: web-assets
-	node scripts/bench_pool.mjs
+	node scripts/bench/bench_pool.mjs
 
 soak-browser: web-assets
-	node scripts/soak_browser.mjs
+	node scripts/soak/soak_browser.mjs
 
 clean:
 	rm -rf build $(WEB_ENGINE) web/models/bloodcell.bin web/sw.js

@@ -7,7 +7,7 @@
  *   bc_image_info(bytes, n, &w, &h, &ch, msg, sizeof msg);     every check of bc_preprocess, no decode
  *   bc_preprocessor_free(&p);
  *
- * Pipeline (== scripts/pbc_data.py:load_cell_image): decode; RGBA, grey+alpha and palette-with-tRNS images
+ * Pipeline (== scripts/model/pbc_data.py:load_cell_image): decode; RGBA, grey+alpha and palette-with-tRNS images
  * composited over white as round((c*a + 255*(255-a))/255); a tRNS colour key on grey/RGB PNGs and the 4th
  * byte of 32-bit BI_RGB BMPs ignored (as PIL's .convert('RGB') does); centre crop m = min(W,H),
  * x0 = (W-m)/2, y0 = (H-m)/2; Pillow 9.4's .resize((S,S), Image.BILINEAR) reproduced bit-exactly; then per

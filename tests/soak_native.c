@@ -4,7 +4,7 @@
  *
  *   build/native/soak_native [--model FILE] [--backend own|xnnpack] [--passes N] LIST
  *
- * LIST is a text file with one image path per line (scripts/soak_native.sh writes it). Each image is read
+ * LIST is a text file with one image path per line (scripts/soak/soak_native.sh writes it). Each image is read
  * from disk, classified (decode + preprocess + forward) and its CAM for the top class and the embedding
  * are read, every pass, exactly as the CLI does per file. Exit status 1 if any image fails to classify,
  * or if RSS after the last pass is more than 1 MiB above RSS after the first pass (a leak or growth). */

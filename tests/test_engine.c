@@ -1,5 +1,5 @@
 /* Engine tests (native): the model loader rejects every damaged file cleanly, the engine
- * reproduces the NumPy reference (scripts/bcmodel.py) bit for bit on the random-weights test
+ * reproduces the NumPy reference (scripts/model/bcmodel.py) bit for bit on the random-weights test
  * model with both backends, results do not depend on history, and outputs are consistent.
  *   build/native/test_engine MODEL CASES */
 #include <math.h>

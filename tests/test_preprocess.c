@@ -9,7 +9,7 @@
  * Run:    build/native/test_preprocess [fixture_dir]        (default tests/fixtures/preprocess)
  * Timing: build/native/test_preprocess --bench [fixture_dir] (200 runs of a 360x363 PBC JPEG at S=96 and 128)
  * Output: one line per check, then exactly one line "N passed, M failed"; exit status 1 if any failed.
- * Fixtures come from scripts/make_preprocess_fixtures.py (scripts/pbc_data.py:load_cell_image, Pillow 9.4). */
+ * Fixtures come from scripts/fixtures/make_preprocess_fixtures.py (scripts/model/pbc_data.py:load_cell_image, Pillow 9.4). */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
 #include <stdarg.h>

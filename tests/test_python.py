@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = "/usr/bin/python3"
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "scripts" / "model"))
 import numpy as np  # noqa: E402
 
 import bcmodel  # noqa: E402
@@ -35,31 +35,31 @@ def test_roundtrip():
 
 def test_random_model_reproducible():
     with tempfile.TemporaryDirectory() as d:
-        r = run([PY, "scripts/make_test_model.py", "--out", f"{d}/m.bin"])
+        r = run([PY, "scripts/fixtures/make_test_model.py", "--out", f"{d}/m.bin"])
         same = r.returncode == 0 and Path(f"{d}/m.bin").read_bytes() == (ROOT / "tests/fixtures/random-model.bin").read_bytes()
         check(same, "make_test_model.py regenerates the committed random test model exactly")
 
 
 def test_bad_data_folder():
     with tempfile.TemporaryDirectory() as d:
-        r = run([PY, "scripts/train.py", "--smoke", "--data", f"{d}/nowhere", "--out", f"{d}/out"])
+        r = run([PY, "scripts/model/train.py", "--smoke", "--data", f"{d}/nowhere", "--out", f"{d}/out"])
         check(r.returncode == 2 and "error" in (r.stdout + r.stderr).lower() and "Traceback" not in r.stderr,
               f"train.py: missing data folder -> exit 2 with a message ({(r.stdout + r.stderr).strip()[:100]})")
         os.makedirs(f"{d}/empty/basophil")
-        r = run([PY, "scripts/train.py", "--smoke", "--data", f"{d}/empty", "--out", f"{d}/out"])
+        r = run([PY, "scripts/model/train.py", "--smoke", "--data", f"{d}/empty", "--out", f"{d}/out"])
         check(r.returncode == 2 and "Traceback" not in r.stderr,
               f"train.py: malformed data folder -> exit 2 with a message ({(r.stdout + r.stderr).strip()[:100]})")
 
 
 def test_smoke_train_export():
     out = ROOT / "build/test-smoke"
-    r = run([PY, "scripts/train.py", "--smoke", "--out", str(out)], timeout=300)
+    r = run([PY, "scripts/model/train.py", "--smoke", "--out", str(out)], timeout=300)
     check(r.returncode == 0 and (out / "model.pt").exists(), "train.py --smoke trains 1 epoch and saves a checkpoint")
     if r.returncode != 0:
         print(r.stdout[-2000:], r.stderr[-2000:])
         return
     model, parity = out / "smoke.bin", out / "smoke-parity.bin"
-    r = run([PY, "scripts/export.py", "--ckpt", str(out / "model.pt"), "--out", str(model), "--parity", str(parity),
+    r = run([PY, "scripts/model/export.py", "--ckpt", str(out / "model.pt"), "--out", str(model), "--parity", str(parity),
              "--calib", "32", "--eval", "--eval-limit", "16"], timeout=300)
     check(r.returncode == 0 and model.exists(), "export.py writes an int8 model from the smoke checkpoint")
     if r.returncode != 0:

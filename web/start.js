@@ -14,7 +14,7 @@
   const MODEL_URL = new URL('models/bloodcell.bin', BASE).href;
   const WASM_URL = new URL('engine/bloodcell.wasm', BASE).href;
   const MAP_URL = new URL('models/reference-map.json', BASE).href;
-  const WORKER_URL = new URL('engine-worker.js', BASE);   // worker.js and its imports in one file (scripts/build_worker.mjs)
+  const WORKER_URL = new URL('engine-worker.js', BASE);   // worker.js and its imports in one file (scripts/web/build_worker.mjs)
 
   // Workers in the pool: ?workers=N (1..16), else min(hardwareConcurrency, 4).
   const POOL_SIZE = (() => {

@@ -15,7 +15,7 @@
 //   loaded, the init message, the model at hand, the engine loaded, the map loaded.
 //
 // The page runs it as web/engine-worker.js, this file with its three imports inlined
-// (scripts/build_worker.mjs). Loaded as is, the modules are requested at once, in parallel, while
+// (scripts/web/build_worker.mjs). Loaded as is, the modules are requested at once, in parallel, while
 // the init message (with the compiled wasm from start.js) is on its way.
 const now = () => performance.timeOrigin + performance.now();
 const timing = { start: performance.timeOrigin };

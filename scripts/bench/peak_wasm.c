@@ -4,7 +4,7 @@
  * counter, so the compiler cannot hoist any dot out of the loop (an earlier version used
  * loop-invariant operands and LLVM moved 3/4 of the dots out: its "peak" was 4x too high).
  * Per iteration: 4 loads, 8 dots, 8 adds, as in a 4-row kernel's best case.
- * Built by scripts/bench.sh and the Makefile; called from the node and browser benchmarks. */
+ * Built by scripts/bench/bench.sh and the Makefile; called from the node and browser benchmarks. */
 #include <emscripten.h>
 #include <wasm_simd128.h>
 

@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 export const root = new URL('../../', import.meta.url).pathname;
 
 export async function startServer(webRoot = root + 'web') {
-  const proc = spawn('node', [root + 'scripts/serve.mjs', '--root', webRoot, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn('node', [root + 'scripts/web/serve.mjs', '--root', webRoot, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let buf = '';
     proc.stdout.on('data', (d) => { buf += d; const m = buf.match(/at (http:\/\/127\.0\.0\.1:\d+\/)/); if (m) resolve(m[1]); });

@@ -17,7 +17,7 @@ const noncell = readdirSync(root + 'tests/fixtures/noncell').filter((f) => /\.(j
 const PY = `
 import json, sys
 import numpy as np
-sys.path.insert(0, 'scripts')
+sys.path.insert(0, 'scripts/model')
 from build_reference_map import knn_place, l2n
 m = json.load(open('web/models/reference-map.json'))
 n, dim = m['embeddings']['shape']

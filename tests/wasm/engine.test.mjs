@@ -52,7 +52,7 @@ function nativeJson(model, files) {
 for (const [name, modelPath] of [['random-weights test model', root + 'tests/fixtures/random-model.bin'], ['shipped model', realModelPath]]) {
   test(`native CLI and wasm give identical logits on fixture images (${name})`, async (t) => {
     let model;
-    try { model = readFileSync(modelPath); } catch { t.skip(`${modelPath} is not trained yet (scripts/train.py)`); return; }
+    try { model = readFileSync(modelPath); } catch { t.skip(`${modelPath} is not trained yet (scripts/model/train.py)`); return; }
     const files = imageFixtures();
     assert.ok(files.length >= 4, 'image fixtures present');
     const native = nativeJson(modelPath, files);

@@ -1,4 +1,4 @@
-// bench.mjs - the browser race page (driven by scripts/bench_web.mjs; results land in window.__bench).
+// bench.mjs - the browser race page (driven by scripts/bench/bench_web.mjs; results land in window.__bench).
 //   bench.html?mode=race                        ours vs onnxruntime-web float and int8 QDQ, alternating
 //   bench.html?mode=cold&racer=ours|ort-float|ort-qdq   navigation to first prediction for one racer
 // Both racers get the same input: the engine's preprocessed int8 tensor, dequantized to f32 NCHW for ONNX.

@@ -1,6 +1,6 @@
 // make bench-web: the shipped network in headless Chromium, our wasm engine against onnxruntime-web
 // (float and int8 QDQ ONNX of the same network, numThreads = 1), in one page and one run.
-//   node scripts/bench_web.mjs [--runs 300] [--cold 9] [--no-record] [--cold-only]
+//   node scripts/bench/bench_web.mjs [--runs 300] [--cold 9] [--no-record] [--cold-only]
 // Prints the per-layer table, the race, cold starts, bytes and wasm memory; records them in
 // docs/benchmarks.md; the last line printed is the single-image ratio.
 import { createServer } from 'node:http';
@@ -9,9 +9,9 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { execSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { cpus } from 'node:os';
-import { launchBrowser, holdWindow } from '../tests/browser/helpers.mjs';
+import { launchBrowser, holdWindow } from '../../tests/browser/helpers.mjs';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
+const root = resolve(new URL('../..', import.meta.url).pathname);
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
 const RUNS = Number(opt('--runs', 300)), COLD = Number(opt('--cold', 9));
@@ -57,7 +57,7 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}/scripts/bench/web/bench.html`;
 
 // the model's input quantization, for the dequantized ONNX input
-const inQ = JSON.parse(execSync(`/usr/bin/python3 -c "import sys,json; sys.path.insert(0,'scripts'); import bcmodel; \
+const inQ = JSON.parse(execSync(`/usr/bin/python3 -c "import sys,json; sys.path.insert(0,'scripts/model'); import bcmodel; \
 g=bcmodel.Graph.from_bytes(open('models/bloodcell.bin','rb').read()); print(json.dumps([float(g.values[0][3]), int(g.values[0][4])]))"`, { cwd: root }).toString());
 
 const browser = await launchBrowser();

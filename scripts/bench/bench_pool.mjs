@@ -1,12 +1,12 @@
 // Batch throughput of the web app's worker pool: the real page in headless Chromium (Debian's, via
-// playwright-core) against scripts/serve.mjs on 127.0.0.1, N images (fixtures and examples repeated,
+// playwright-core) against scripts/web/serve.mjs on 127.0.0.1, N images (fixtures and examples repeated,
 // default 1,000) picked at once, with ?workers=1, 2 and 4. Time: the page's own marks from the batch
 // start (files handed to the page) to the last result committed, so starting the extra workers is
 // included. The worker counts are run in rounds (1, 2, 4, 1, 2, 4, ...) and the median is reported.
-//   node scripts/bench_pool.mjs [--images 1000] [--rounds 2] [--workers 1,2,4] [--json build/bench-pool.json]
+//   node scripts/bench/bench_pool.mjs [--images 1000] [--rounds 2] [--workers 1,2,4] [--json build/bench-pool.json]
 import { writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
-import { root, startServer, launchBrowser, makeBatch } from '../tests/browser/helpers.mjs';
+import { root, startServer, launchBrowser, makeBatch } from '../../tests/browser/helpers.mjs';
 
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };

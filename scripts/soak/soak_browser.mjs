@@ -1,5 +1,5 @@
 // Browser soak: N images (default 5,000; fixtures and examples repeated) through the real page in
-// headless Chromium (Debian's, via playwright-core) against scripts/serve.mjs on 127.0.0.1, in one
+// headless Chromium (Debian's, via playwright-core) against scripts/web/serve.mjs on 127.0.0.1, in one
 // batch. A persistent profile (build/tmp/soak-profile, made afresh) keeps the review in IndexedDB on
 // disk as a user's browser would. Reported before, every 500 images during, and after:
 //   js heap     the page's main-thread V8 heap (CDP Runtime.getHeapUsage); before and after also
@@ -9,11 +9,11 @@
 //   DOM nodes, and live image object URLs (thumbnails; createObjectURL minus revokeObjectURL)
 // and every long task of the main thread (PerformanceObserver 'longtask', > 50 ms); the page
 // passes if none is over 200 ms and the heaps stay bounded. Not part of make test (it is long).
-//   node scripts/soak_browser.mjs [--images 5000] [--every 500] [--pick 250] [--json build/soak-browser.json]
+//   node scripts/soak/soak_browser.mjs [--images 5000] [--every 500] [--pick 250] [--json build/soak-browser.json]
 import { writeFileSync, rmSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { chromium } from 'playwright-core';
-import { root, startServer, makeBatch } from '../tests/browser/helpers.mjs';
+import { root, startServer, makeBatch } from '../../tests/browser/helpers.mjs';
 
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };

@@ -1,7 +1,7 @@
 """evaluate.py - evaluate the int8 engine (native CLI) on the val and test splits, calibrate the
 softmax temperature, choose the app's "unidentified" threshold and write the model card.
 
-    /usr/bin/python3 scripts/evaluate.py [--model models/bloodcell.bin] [--data ../shared/data/pbc]
+    /usr/bin/python3 scripts/model/evaluate.py [--model models/bloodcell.bin] [--data ../shared/data/pbc]
         [--limit-per-class N] [--out models] [--jobs 1] [--write-model FILE | --no-write-model]
         [--train-dir build/train/main] [--cli build/native/bloodcell]
 
@@ -23,7 +23,7 @@ What it does
   4. The 20 largest test losses (lowest calibrated p(true)).
   5. "Unidentified" threshold for the app: see THRESHOLD_RULE below.
   6. Writes OUT/model-card.json and OUT/MODEL_CARD.md (the same numbers as Markdown tables).
-     If OUT/reference-map.json exists (scripts/build_reference_map.py), its OOD check is summarised.
+     If OUT/reference-map.json exists (scripts/model/build_reference_map.py), its OOD check is summarised.
 
 Exit status: 0 ok, 2 on a missing data folder / CLI binary / model or another fatal error."""
 import argparse
@@ -47,7 +47,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bcmodel  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CLASSES = ["basophil", "eosinophil", "erythroblast", "ig", "lymphocyte", "monocyte", "neutrophil", "platelet"]
 SPLIT_CSV = REPO / "models" / "split.csv"
 EXAMPLES_JSON = REPO / "web" / "examples" / "examples.json"
@@ -615,7 +615,7 @@ def main():
     card = {
         "schema": "bloodcell-model-card-1",
         "date": datetime.date.today().isoformat(),
-        "generated_by": "scripts/evaluate.py " + " ".join(sys.argv[1:]),
+        "generated_by": "scripts/model/evaluate.py " + " ".join(sys.argv[1:]),
         "model": {**model_facts(cli, final_path, model_bytes_final, bcmodel.Graph.from_bytes(model_bytes_final)),
                   "evaluated_file": rel(model)},
         "intended_use": INTENDED_USE,

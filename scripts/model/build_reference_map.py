@@ -1,13 +1,13 @@
 """build_reference_map.py - the app's reference map: a 2-D t-SNE of training-cell embeddings, the embeddings
 themselves, a thumbnail sprite sheet, and a calibrated out-of-distribution (OOD) threshold.
 
-    /usr/bin/python3 scripts/build_reference_map.py [--model models/bloodcell.bin] [--per-class 180] [--out models]
+    /usr/bin/python3 scripts/model/build_reference_map.py [--model models/bloodcell.bin] [--per-class 180] [--out models]
         [--data ../shared/data/pbc] [--ood-val-per-class 50] [--jobs 1] [--backend own|xnnpack]
         [--write-noncell-fixtures DIR]
 
 Relative paths are resolved against the repository root.  Embeddings come from the native CLI
 (`bloodcell classify --json --embedding`, the int8 engine), cached in build/eval-cache/ (shared with
-scripts/evaluate.py).
+scripts/model/evaluate.py).
 
 Outputs in OUT:
   reference-map.json        classes, points (x, y in 0..1, label = class index, file), the kNN placement rule,
@@ -527,7 +527,7 @@ def main():
     pct = lambda a, q: round(float(np.percentile(a, q)), 4) if len(a) else "not measured"  # noqa: E731
     doc = {
         "schema": "bloodcell-reference-map-1",
-        "generated_by": "scripts/build_reference_map.py " + " ".join(sys.argv[1:]),
+        "generated_by": "scripts/model/build_reference_map.py " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d"),
         "model": {"file": ev.rel(model), "name": g.name, "sha256_without_temperature": ev.cache_key(model_bytes, cli),
                   "note": "embeddings depend on the model weights; rebuild this map whenever the model changes"},

@@ -1,6 +1,6 @@
 """Writes the committed seed corpora of the libFuzzer targets (tests/fuzz/corpus/<target>/).
 
-    /usr/bin/python3 scripts/make_fuzz_corpus.py          (numpy + Pillow 9.4; rewrites the three folders)
+    /usr/bin/python3 scripts/fuzz/make_fuzz_corpus.py          (numpy + Pillow 9.4; rewrites the three folders)
 
 image/     small JPEG/PNG/BMP files: a real PBC cell (fixture) downscaled, grey, grey+alpha, RGBA, palette (+tRNS),
            1-bit, 16-bit grey and RGB, Adam7-interlaced PNG, progressive, 4:2:0, greyscale and Adobe CMYK JPEG,
@@ -23,8 +23,8 @@ import zlib
 import numpy as np
 from PIL import Image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "model"))
 import bcmodel  # noqa: E402
 
 OUT = os.path.join(ROOT, "tests", "fuzz", "corpus")

@@ -1,4 +1,4 @@
-// Measures the web app's speed budgets in real Chromium against scripts/serve.mjs on 127.0.0.1:
+// Measures the web app's speed budgets in real Chromium against scripts/web/serve.mjs on 127.0.0.1:
 //   payload  bytes fetched before the first classification can run (html, css, js, wasm, model,
 //            map data), each file gzipped here at zlib's default level; examples and map thumbnails
 //            are listed but excluded from the budget, as are the service worker's precache fetches
@@ -8,11 +8,11 @@
 //   first    navigation start -> the first prediction of an image handed to the page at
 //            DOMContentLoaded (warm HTTP cache, no service worker: issue 5's cold start)
 //   batch    N images (default 1000) through the page: images/s and the longest gap between painted frames
-//   node scripts/measure_web.mjs [--runs 9] [--batch 1000] [--json build/web-measure.json]
+//   node scripts/bench/measure_web.mjs [--runs 9] [--batch 1000] [--json build/web-measure.json]
 import { readFileSync, writeFileSync, mkdirSync, rmSync, copyFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { loadavg, cpus } from 'node:os';
-import { root, startServer, launchBrowser, holdWindow } from '../tests/browser/helpers.mjs';
+import { root, startServer, launchBrowser, holdWindow } from '../../tests/browser/helpers.mjs';
 
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets one after another and prints a summary (executions, cov, ft per target).
 #
-#   scripts/fuzz.sh SECONDS_PER_TARGET [TARGET...]        targets: image model classify (default: all three)
+#   scripts/fuzz/fuzz.sh SECONDS_PER_TARGET [TARGET...]        targets: image model classify (default: all three)
 #   FUZZ_SECONDS_<TARGET>=N overrides the time of one target, e.g. FUZZ_SECONDS_image=1200
 #
 # Each target reads the committed seeds in tests/fuzz/corpus/<target>/ and writes what it finds to
@@ -13,10 +13,10 @@
 # Single process, no -jobs/-workers; set FUZZ_NICE=10 to run under nice -n 10. FUZZ_WORK changes the
 # folder new inputs go to (make test-fuzz uses build/fuzz/test-corpus, so its runs start from the seeds).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 F=build/fuzz
 W=${FUZZ_WORK:-$F/corpus}
-secs=${1:?usage: scripts/fuzz.sh SECONDS_PER_TARGET [TARGET...]}
+secs=${1:?usage: scripts/fuzz/fuzz.sh SECONDS_PER_TARGET [TARGET...]}
 shift
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(image model classify)

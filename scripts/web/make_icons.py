@@ -2,13 +2,13 @@
 purple nucleus in pale cytoplasm) on a deep red square. The artwork stays inside the central 80 %
 so the icons also work as maskable icons.
 
-    /usr/bin/python3 scripts/make_icons.py
+    /usr/bin/python3 scripts/web/make_icons.py
 """
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
-OUT = Path(__file__).resolve().parent.parent / "web" / "icons"
+OUT = Path(__file__).resolve().parents[2] / "web" / "icons"
 
 
 def draw(size):

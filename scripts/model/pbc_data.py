@@ -2,7 +2,7 @@
 the reference preprocessing (load_cell_image) that the C engine reimplements.
 
 Run directly to (re)build the split and a cache:
-    /usr/bin/python3 scripts/pbc_data.py [--data DIR] [--size S]
+    /usr/bin/python3 scripts/model/pbc_data.py [--data DIR] [--size S]
 """
 import argparse
 import csv
@@ -20,7 +20,7 @@ CLASSES = ["basophil", "eosinophil", "erythroblast", "ig",
            "lymphocyte", "monocyte", "neutrophil", "platelet"]
 CLASS_TO_IDX = {c: i for i, c in enumerate(CLASSES)}
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = "../shared/data/pbc"          # relative to the repo root
 SPLIT_CSV = REPO_ROOT / "models" / "split.csv"
 CACHE_DIR = REPO_ROOT / "build" / "cache"

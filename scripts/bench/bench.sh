@@ -2,7 +2,7 @@
 # make bench: kernel and whole-model benchmarks of the shipped model, printed and appended to
 # docs/benchmarks.md with the date, machine and command.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 export NODE_PATH=/usr/share/nodejs
 MODEL=${MODEL:-models/bloodcell.bin}
 [ -f "$MODEL" ] || { echo "bench: $MODEL not found (train and export first, or MODEL=tests/fixtures/random-model.bin)"; exit 2; }

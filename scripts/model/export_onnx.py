@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the shipped network as ONNX, for the speed race against onnxruntime-web.
 
-    /usr/bin/python3 scripts/export_onnx.py [--model models/bloodcell.bin] [--out build/onnx]
+    /usr/bin/python3 scripts/model/export_onnx.py [--model models/bloodcell.bin] [--out build/onnx]
 
 Both graphs are built from the engine's own model file, so they are the same network the app runs:
   bloodcell-float.onnx  weights dequantized to f32 (w_scale * w), f32 activations, ReLU where the
@@ -27,7 +27,7 @@ except ImportError:
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bcmodel  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OPSET = 13  # per-channel QuantizeLinear/DequantizeLinear (axis) needs 13
 
 

@@ -1,6 +1,6 @@
 """sweep_weight_bits.py - how few bits can the conv weights keep? Float network, weights rounded.
 
-    /usr/bin/python3 scripts/sweep_weight_bits.py [--ckpt build/train/main/model.pt] [--bits 8,6,5,4]
+    /usr/bin/python3 scripts/model/sweep_weight_bits.py [--ckpt build/train/main/model.pt] [--bits 8,6,5,4]
 
 For each bit count: the folded float network with every conv weight rounded to export.py's grid
 (quant_weights), accuracy on val and test (activations stay float: the int8 activation error is

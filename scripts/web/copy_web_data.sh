@@ -4,7 +4,7 @@
 # random-weights test model; built here when missing and the PBC data is at hand).
 # Files are copied only when their content changed, so the service worker's revisions stay put.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 FILES=(reference-map.json reference-embeddings.bin reference-thumbs.webp model-card.json MODEL_CARD.md)
 DEST=web/models
 PY=${PY:-/usr/bin/python3}
@@ -23,8 +23,8 @@ else
   if [ ! -f "$SRC/reference-map.json" ] || [ ! -f "$SRC/model-card.json" ]; then
     echo "note: no reference map in models/ or $SRC/; building stand-ins with the random test model"
     if [ -d ../shared/data/pbc ] && [ -x build/native/bloodcell ]; then
-      "$PY" scripts/build_reference_map.py --model tests/fixtures/random-model.bin --per-class 10 --out "$SRC" || true
-      "$PY" scripts/evaluate.py --model tests/fixtures/random-model.bin --limit-per-class 5 --out "$SRC" || true
+      "$PY" scripts/model/build_reference_map.py --model tests/fixtures/random-model.bin --per-class 10 --out "$SRC" || true
+      "$PY" scripts/model/evaluate.py --model tests/fixtures/random-model.bin --limit-per-class 5 --out "$SRC" || true
     fi
   fi
   if [ -f "$SRC/reference-map.json" ]; then

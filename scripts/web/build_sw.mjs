@@ -1,13 +1,13 @@
 // Generates web/sw.js with Workbox: precaches the whole app (html, js, css, wasm, model, map data,
 // examples, icons, manifest), each URL revisioned by the MD5 of its content, so that a changed file
 // makes a new service worker, which the page offers with an "update available" prompt.
-//   node scripts/build_sw.mjs [--root web]
+//   node scripts/web/build_sw.mjs [--root web]
 import { generateSW } from 'workbox-build';
 import { resolve } from 'node:path';
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--root');
-const root = resolve(i >= 0 ? args[i + 1] : new URL('../web', import.meta.url).pathname);
+const root = resolve(i >= 0 ? args[i + 1] : new URL('../../web', import.meta.url).pathname);
 
 const { count, size, warnings } = await generateSW({
   globDirectory: root,

@@ -1,11 +1,11 @@
 // Screenshots of the main views for the README: desktop (1280 x 800) and phone (390 x 844), light
 // and dark, with the model, map and model card in web/models/ (make web-assets), at the model
 // card's default confidence threshold.
-//   node scripts/screenshots.mjs [--out docs/screenshots]
+//   node scripts/web/screenshots.mjs [--out docs/screenshots]
 // PNGs over 300 KB are re-encoded with a 256-colour palette (/usr/bin/python3 with PIL).
 import { mkdirSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { root, startServer, launchBrowser, fixtureImages, exampleImages, makeBadFiles } from '../tests/browser/helpers.mjs';
+import { root, startServer, launchBrowser, fixtureImages, exampleImages, makeBadFiles } from '../../tests/browser/helpers.mjs';
 
 const args = process.argv.slice(2);
 const out = root + (args.includes('--out') ? args[args.indexOf('--out') + 1] : 'docs/screenshots') + '/';

@@ -2,13 +2,13 @@
 # Native memory soak (issue 6): classify the same 1,000 images 10 times in one process and print RSS
 # after each pass (tests/soak_native.c).
 #
-#   scripts/soak_native.sh [--backend own|xnnpack] [--passes N] [--model FILE]   (make soak-native)
+#   scripts/soak/soak_native.sh [--backend own|xnnpack] [--passes N] [--model FILE]   (make soak-native)
 #
 # Images: 1,000 files spread over $SOAK_DATA (default ../shared/data/pbc) when that data share is there
 # (read only), otherwise the fixture images (tests/fixtures/images, noncell, preprocess) repeated to 1,000 paths.
 # Model: models/bloodcell.bin, or the random-weights test model when the trained model is absent.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 N=${SOAK_IMAGES:-1000}
 data=${SOAK_DATA:-../shared/data/pbc}
 list=build/native/soak-list.txt

@@ -1,8 +1,8 @@
 """Train CellNet on the PBC data (CPU, from scratch).
 
-    /usr/bin/python3 scripts/train.py [--data DIR] [--size S] [--epochs E]
+    /usr/bin/python3 scripts/model/train.py [--data DIR] [--size S] [--epochs E]
                                       [--out build/train/NAME] [--limit-per-class N] [--smoke]
-    /usr/bin/python3 scripts/train.py --bench 96,128,160     # training throughput only
+    /usr/bin/python3 scripts/model/train.py --bench 96,128,160     # training throughput only
 
 Outputs in OUT: log.txt, metrics.json, model.pt (EMA weights + config),
 test_predictions.csv, last.pt (checkpoint for --resume).

@@ -1,5 +1,5 @@
 // A small static file server for web/ on 127.0.0.1 with the page's security headers.
-//   node scripts/serve.mjs [--root web] [--port 8000] [--quiet]
+//   node scripts/web/serve.mjs [--root web] [--port 8000] [--quiet]
 // Binds only to the loopback address; refuses paths outside the root.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 """export.py - trained float CellNet -> int8 model file for the engine (models/FORMAT.md).
 
-    /usr/bin/python3 scripts/export.py [--ckpt build/train/main/model.pt] [--out models/bloodcell.bin]
+    /usr/bin/python3 scripts/model/export.py [--ckpt build/train/main/model.pt] [--out models/bloodcell.bin]
                                        [--data ../shared/data/pbc] [--calib 512] [--eval]
                                        [--weight-bits 5]
 
@@ -29,7 +29,7 @@ import bcmodel  # noqa: E402
 import pbc_data  # noqa: E402
 from model import CellNet, export_layers  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PCT_HI, PCT_LO = 99.99, 0.01   # activation range percentiles (clip rare outliers)
 
 
@@ -45,7 +45,7 @@ def fold(conv_bn):
 def load_folded(ckpt):
     """A training checkpoint -> (config, model in eval mode, its export layers, {conv name: folded (w, b)})."""
     if not os.path.exists(ckpt):
-        pbc_data.fail(f"checkpoint {ckpt} not found: train first (scripts/train.py)")
+        pbc_data.fail(f"checkpoint {ckpt} not found: train first (scripts/model/train.py)")
     ck = torch.load(ckpt, map_location="cpu")
     cfg = ck["config"]
     model = CellNet(cfg["arch"])
