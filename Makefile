@@ -27,10 +27,11 @@ N := build/native
 W := build/wasm
 WEB_ENGINE := web/engine/bloodcell.js web/engine/bloodcell.wasm
 
-.PHONY: all native wasm web-data web-assets measure-web bench-web model model-artifacts serve test test-native test-sanitize test-wasm test-python test-browser bench deps clean
+.PHONY: all native wasm web-data web-assets measure-web bench-web model model-artifacts serve test test-make test-native test-sanitize test-wasm test-python test-browser bench deps clean
 
 all: native wasm
 
+# Idempotent: a second run only checks (about 0.2 s).
 deps:
 	bash scripts/install-deps.sh
 
@@ -141,8 +142,13 @@ model-artifacts: $(N)/bloodcell
 	$(PY) scripts/model/export_onnx.py --model $(MODEL) --out build/onnx
 
 # ---- tests ----------------------------------------------------------------------------------
-test: test-native test-sanitize test-fuzz test-wasm test-python test-browser
+# deps comes first: on a fresh clone `make test` installs what is missing before anything compiles
+# (tests/test_make.sh checks that order).
+test: deps test-make test-native test-sanitize test-fuzz test-wasm test-python test-browser
 	@echo "make test: all suites passed"
+
+test-make:
+	bash tests/test_make.sh
 
 test-native: $(N)/test_ops_xnnpack $(N)/test_engine $(N)/test_preprocess $(N)/bloodcell
 	$(N)/test_ops_xnnpack 400

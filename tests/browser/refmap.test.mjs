@@ -18,7 +18,7 @@ const PY = `
 import json, sys
 import numpy as np
 sys.path.insert(0, 'scripts/model')
-from build_reference_map import knn_place, l2n
+from map_layout import knn_place, l2n
 m = json.load(open('web/models/reference-map.json'))
 n, dim = m['embeddings']['shape']
 ref = np.fromfile('web/models/reference-embeddings.bin', dtype='<f2').astype(np.float32).reshape(n, dim)
