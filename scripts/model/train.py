@@ -68,6 +68,23 @@ AUG = dict(
 )
 
 
+# What other labs' images do to a cell (issue 13), stronger than AUG: wider stain, white balance and
+# exposure, a camera tone curve, defocus, sensor noise, JPEG artefacts, low-resolution cameras, and
+# zoom up to 2x (another magnification or a tighter crop).  An experiment: `--aug strong`.
+AUG_STRONG = dict(
+    AUG,
+    scale=(0.85, 2.0),
+    hed_alpha=0.3, hed_beta=0.08,
+    brightness=0.3, contrast=0.3, saturation=0.5, channel_gain=0.15,
+    p_gamma=0.5, gamma=(0.6, 1.8),
+    p_blur=0.5, blur_sigma=(0.3, 2.0),
+    p_noise=0.4, noise_std=0.06,
+    p_lowres=0.3, lowres=(1.5, 4.0),
+    p_jpeg=0.3, jpeg_quality=(20, 90),
+)
+AUGS = {"default": AUG, "strong": AUG_STRONG}
+
+
 def u(n, lo, hi, g):
     return torch.rand(n, generator=g) * (hi - lo) + lo
 
@@ -112,7 +129,11 @@ def aug_colour(x, g, a=AUG):
     sat = u(n, 1 - a["saturation"], 1 + a["saturation"], g)[:, None, None, None]
     x = gray + (x - gray) * sat
     gain = 1 + (torch.rand(n, 3, generator=g) * 2 - 1)[:, :, None, None] * a["channel_gain"]
-    return (x * gain).clamp(0, 1)
+    x = (x * gain).clamp(0, 1)
+    if a.get("p_gamma", 0) > 0:
+        gm = torch.where(torch.rand(n, generator=g) < a["p_gamma"], u(n, *a["gamma"], g), torch.ones(n))
+        x = x.clamp(min=1e-6) ** gm[:, None, None, None]
+    return x
 
 
 def aug_blur_noise(x, g, a=AUG):
@@ -130,17 +151,55 @@ def aug_blur_noise(x, g, a=AUG):
         y = F.conv2d(y, k[:, None, :, None], groups=len(sel) * ch)
         x = x.clone()
         x[sel] = y.reshape(len(sel), ch, h, w)
+    if a.get("p_lowres", 0) > 0:
+        x = aug_lowres(x, g, a)
+    if a.get("p_jpeg", 0) > 0:
+        x = aug_jpeg(x, g, a)
     nm = (torch.rand(n, generator=g) < a["p_noise"]).float() * torch.rand(n, generator=g) * a["noise_std"]
     if nm.any():
         x = x + torch.randn(x.shape, generator=g) * nm[:, None, None, None]
     return x.clamp(0, 1)
 
 
-def augment(u8_nhwc, g):
+def aug_lowres(x, g, a):
+    """A low-resolution camera: some samples down-sampled by a random factor (area) and back (bilinear)."""
+    n, _, h, w = x.shape
+    sel = torch.nonzero(torch.rand(n, generator=g) < a["p_lowres"]).flatten().tolist()
+    if not sel:
+        return x
+    x = x.clone()
+    for i, f in zip(sel, u(len(sel), *a["lowres"], g).tolist()):
+        small = F.interpolate(x[i:i + 1], size=(max(8, int(h / f)), max(8, int(w / f))), mode="area")
+        x[i:i + 1] = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
+    return x
+
+
+def aug_jpeg(x, g, a):
+    """JPEG artefacts: some samples encoded and decoded by Pillow at a random quality."""
+    import io
+    from PIL import Image
+    n = x.shape[0]
+    sel = torch.nonzero(torch.rand(n, generator=g) < a["p_jpeg"]).flatten().tolist()
+    if not sel:
+        return x
+    lo, hi = a["jpeg_quality"]
+    qs = torch.randint(lo, hi + 1, (len(sel),), generator=g).tolist()
+    x = x.clone()
+    for i, q in zip(sel, qs):
+        arr = (x[i].permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+        buf = io.BytesIO()
+        Image.fromarray(arr, "RGB").save(buf, "JPEG", quality=int(q))
+        buf.seek(0)
+        with Image.open(buf) as im:
+            x[i] = torch.from_numpy(np.asarray(im.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)
+    return x
+
+
+def augment(u8_nhwc, g, a=AUG):
     x = u8_nhwc.permute(0, 3, 1, 2).float().div_(255)
-    x = aug_geometry(x, g)
-    x = aug_colour(x, g)
-    x = aug_blur_noise(x, g)
+    x = aug_geometry(x, g, a)
+    x = aug_colour(x, g, a)
+    x = aug_blur_noise(x, g, a)
     return x
 
 
@@ -268,6 +327,8 @@ def parse_args():
     ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     ap.add_argument("--stages", default=None, metavar="C:N:S,...",
                     help="residual stages as out_channels:blocks:first_stride, e.g. 48:1:1,96:1:2,128:2:2")
+    ap.add_argument("--aug", choices=sorted(AUGS), default="default",
+                    help="augmentation preset: default (the shipped model's) or strong (other labs' images)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     ap.add_argument("--bench", default=None, metavar="SIZES",
@@ -323,7 +384,8 @@ def main():
     log(f"# train.py {' '.join(sys.argv[1:])}")
     log(f"data {data_dir}, out {out}, size {args.size}, epochs {args.epochs}, batch {args.batch_size}, "
         f"lr {args.lr}, wd {args.wd}, warmup {args.warmup}, label smoothing {args.label_smoothing}, "
-        f"EMA {args.ema_decay}, balance {args.balance}, seed {args.seed}, threads {torch.get_num_threads()}")
+        f"EMA {args.ema_decay}, balance {args.balance}, seed {args.seed}, threads {torch.get_num_threads()}, "
+        f"augmentation {args.aug}")
 
     # ---- select files, load cache
     if args.limit_per_class:
@@ -428,7 +490,7 @@ def main():
             for grp in opt.param_groups:
                 grp["lr"] = lr_at(step)
             bi = order[it * bs:(it + 1) * bs]
-            x = normalise(augment(tr_img[bi], g), mean, std)
+            x = normalise(augment(tr_img[bi], g, AUGS[args.aug]), mean, std)
             y = tr_lab[bi]
             logits = model(x)
             loss = crit(logits, y)
@@ -476,7 +538,7 @@ def main():
         "macs": macs, "params": params, "epochs": args.epochs, "batch_size": args.batch_size,
         "lr": args.lr, "wd": args.wd, "label_smoothing": args.label_smoothing, "ema_decay": args.ema_decay,
         "balance": args.balance, "seed": args.seed, "limit_per_class": args.limit_per_class,
-        "smoke": bool(args.smoke), "augmentation": AUG,
+        "smoke": bool(args.smoke), "augmentation": AUGS[args.aug], "augmentation_preset": args.aug,
     }
     torch.save({"state_dict": state, "config": config}, out / "model.pt")
     total_s = time.time() - t_start
