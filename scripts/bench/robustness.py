@@ -116,6 +116,14 @@ def tecom_items(root):
     return items
 
 
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.machine()
+
+
 def pct(v):
     return "not measured" if v is None else f"{100 * v:.2f}%"
 
@@ -207,8 +215,8 @@ def main():
     if args.record:
         load = " ".join(f"{v:.2f}" for v in os.getloadavg())
         rec = (f"\n### {out['date']}: `{out['command']}`\n\nModel `{er.rel(args.model)}` ({g.name}), {len(items)} PBC test "
-               f"images, {args.backend} backend; {float_note}. Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
-               f"{platform.python_version()}; load average at the end {load}; {out['seconds']:.0f} s. Cells: int8 "
+               f"images, {args.backend} backend; {float_note}. Machine: {cpu_name()}, {os.cpu_count()} CPUs, "
+               f"Python {platform.python_version()}; load average at the end {load}; {out['seconds']:.0f} s. Cells: int8 "
                f"through the engine / float.\n\n{table}\n\n{last}\n")
         with open(er.resolve(args.record), "a") as f:
             f.write(rec)
