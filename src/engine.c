@@ -29,6 +29,9 @@ struct bc_engine {
   float *embedding;
   float *cam_weights;       /* [K][C] dequantized LOGITS weights */
   int cam_value, emb_value;
+  int tta;                  /* average the 8 dihedral views of the input (bc_engine_set_tta) */
+  int8_t *tta_input;        /* the preprocessed input, kept while its views run */
+  float *tta_sum;           /* running sums: K logits, then C embedding values */
 };
 
 static bc_status fail(char *msg, size_t len, bc_status s, const char *text) {
@@ -141,7 +144,9 @@ bc_status bc_engine_load(const uint8_t *bytes, size_t n, bc_backend backend, bc_
   const int C = m->values[e->emb_value].c, K = m->n_classes;
   e->embedding = malloc((size_t)C * sizeof(float));
   e->cam_weights = malloc((size_t)K * C * sizeof(float));
-  if (!e->embedding || !e->cam_weights) { bc_engine_free(e); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
+  e->tta_input = malloc((size_t)m->input_size * m->input_size * 3);
+  e->tta_sum = malloc((size_t)(K + C) * sizeof(float));
+  if (!e->embedding || !e->cam_weights || !e->tta_input || !e->tta_sum) { bc_engine_free(e); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
   for (int k = 0; k < K; k++)
     for (int c = 0; c < C; c++) e->cam_weights[k * C + c] = head->w_scale[k] * (float)head->weights[k * C + c];
   *out = e;
@@ -173,6 +178,8 @@ void bc_engine_free(bc_engine *e) {
   free(e->rgb);
   free(e->embedding);
   free(e->cam_weights);
+  free(e->tta_input);
+  free(e->tta_sum);
   bc_preprocessor_free(&e->pre);
   bc_model_free(&e->model);
   free(e);
@@ -213,8 +220,58 @@ void bc_engine_run_op(bc_engine *e, int i) {
   }
 }
 
-void bc_engine_forward(bc_engine *e) {
+static void forward_once(bc_engine *e) {
   for (int i = 0; i < e->model.n_ops; i++) bc_engine_run_op(e, i);
+}
+
+/* View d of the dihedral group (d = 0..7: rotation by d%4 quarter turns, mirrored when d >= 4) of an
+ * S x S x 3 image: dst(y, x) = src(y', x') with (y', x') the point that the rotation carries to (y, x). */
+static void dihedral_view(const int8_t *src, int8_t *dst, int S, int d) {
+  for (int y = 0; y < S; y++)
+    for (int x = 0; x < S; x++) {
+      int sy = y, sx = x, t;
+      for (int r = 0; r < (d & 3); r++) { t = sy; sy = sx; sx = S - 1 - t; }
+      if (d >= 4) sx = S - 1 - sx;
+      const int8_t *p = src + ((size_t)sy * S + sx) * 3;
+      int8_t *q = dst + ((size_t)y * S + x) * 3;
+      q[0] = p[0]; q[1] = p[1]; q[2] = p[2];
+    }
+}
+
+/* Test-time augmentation: the 7 other views first, the identity view last, so the feature map that the
+ * class activation map reads (and bc_engine_input) is the image as given; logits and embedding are the
+ * means over the 8 views, summed in a fixed order (native and wasm agree), and the probabilities are
+ * the softmax of the mean logits. */
+static void forward_tta(bc_engine *e) {
+  const bc_model *m = &e->model;
+  const int S = m->input_size, K = m->n_classes, C = m->values[e->emb_value].c;
+  const size_t len = (size_t)S * S * 3;
+  memcpy(e->tta_input, e->values[0], len);
+  for (int i = 0; i < K + C; i++) e->tta_sum[i] = 0.0f;
+  for (int v = 1; v <= 8; v++) {
+    const int d = v & 7;
+    if (d) dihedral_view(e->tta_input, e->values[0], S, d);
+    else memcpy(e->values[0], e->tta_input, len);
+    forward_once(e);
+    for (int k = 0; k < K; k++) e->tta_sum[k] += e->logits[k];
+    for (int c = 0; c < C; c++) e->tta_sum[K + c] += e->embedding[c];
+  }
+  float mx = -INFINITY, sum = 0.0f;
+  for (int k = 0; k < K; k++) {
+    e->logits[k] = e->tta_sum[k] / 8.0f;
+    mx = e->logits[k] / m->temperature > mx ? e->logits[k] / m->temperature : mx;
+  }
+  for (int k = 0; k < K; k++) sum += (e->probs[k] = expf(e->logits[k] / m->temperature - mx));
+  for (int k = 0; k < K; k++) e->probs[k] /= sum;
+  for (int c = 0; c < C; c++) e->embedding[c] = e->tta_sum[K + c] / 8.0f;
+}
+
+void bc_engine_set_tta(bc_engine *e, int on) { e->tta = on != 0; }
+int bc_engine_tta(const bc_engine *e) { return e->tta; }
+
+void bc_engine_forward(bc_engine *e) {
+  if (e->tta) forward_tta(e);
+  else forward_once(e);
 }
 
 bc_status bc_engine_preprocess(bc_engine *e, const uint8_t *bytes, size_t n, char *msg, size_t msg_len) {

@@ -49,6 +49,11 @@ bc_status bc_engine_classify_pixels(bc_engine *e, const uint8_t *pixels, int w, 
 bc_status bc_engine_preprocess(bc_engine *e, const uint8_t *bytes, size_t n, char *msg, size_t msg_len);
 /* Forward pass on whatever is in bc_engine_input(e). */
 void bc_engine_forward(bc_engine *e);
+/* Test-time augmentation ("careful" mode), off by default: each forward pass runs the 8 dihedral views
+ * (rotations and mirror images) of the input and reports the mean logits and embedding, and the softmax
+ * of the mean logits; the class activation map is that of the image as given. 8x the compute. */
+void bc_engine_set_tta(bc_engine *e, int on);
+int bc_engine_tta(const bc_engine *e);
 
 const float *bc_engine_logits(const bc_engine *e);
 const float *bc_engine_probs(const bc_engine *e);     /* softmax(logits / temperature) */

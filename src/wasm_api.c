@@ -53,6 +53,7 @@ EMSCRIPTEN_KEEPALIVE int bc_wasm_preprocess(bc_engine *e, const uint8_t *bytes, 
 
 /* Forward pass on the already-filled input tensor (benchmarks time the engine alone). */
 EMSCRIPTEN_KEEPALIVE void bc_wasm_forward(bc_engine *e) { bc_engine_forward(e); }
+EMSCRIPTEN_KEEPALIVE void bc_wasm_set_tta(bc_engine *e, int on) { bc_engine_set_tta(e, on); }
 EMSCRIPTEN_KEEPALIVE int8_t *bc_wasm_input(bc_engine *e) { return bc_engine_input(e); }
 EMSCRIPTEN_KEEPALIVE const float *bc_wasm_probs(bc_engine *e) { return bc_engine_probs(e); }
 EMSCRIPTEN_KEEPALIVE const float *bc_wasm_logits(bc_engine *e) { return bc_engine_logits(e); }

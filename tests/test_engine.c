@@ -144,6 +144,68 @@ static void test_cases(const uint8_t *model, size_t n, const uint8_t *cases, siz
   bc_engine_free(e);
 }
 
+/* The test's own dihedral views, built from two moves (mirror x, transpose) rather than the engine's
+ * rotations: views[v] = T^(v>>2) . M^((v>>1)&1) . V^(v&1) with V the vertical mirror. */
+static void view_by_moves(const int8_t *src, int8_t *dst, int S, int v) {
+  for (int y = 0; y < S; y++)
+    for (int x = 0; x < S; x++) {
+      int sy = y, sx = x;
+      if (v & 4) { const int t = sy; sy = sx; sx = t; }
+      if (v & 2) sx = S - 1 - sx;
+      if (v & 1) sy = S - 1 - sy;
+      memcpy(dst + ((size_t)y * S + x) * 3, src + ((size_t)sy * S + sx) * 3, 3);
+    }
+}
+
+static void test_tta(const uint8_t *model, size_t n, const uint8_t *cases, bc_backend backend) {
+  char msg[256], what[256];
+  bc_engine *e = NULL;
+  if (bc_engine_load(model, n, backend, &e, msg, sizeof msg) != BC_OK) { check(0, msg); return; }
+  const int S = bc_engine_input_size(e), K = bc_engine_num_classes(e), C = bc_engine_embedding_dim(e);
+  const size_t len = (size_t)S * S * 3;
+  int8_t *in = malloc(len), *v = malloc(len);
+  memcpy(in, cases + 12, len);
+  double mean[BC_MODEL_MAX_CLASSES] = {0}, *emb = calloc((size_t)C, sizeof(double));
+  float plain[BC_MODEL_MAX_CLASSES];
+  for (int d = 0; d < 8; d++) {
+    view_by_moves(in, v, S, d);
+    memcpy(bc_engine_input(e), v, len);
+    bc_engine_forward(e);
+    for (int k = 0; k < K; k++) mean[k] += bc_engine_logits(e)[k] / 8.0;
+    for (int c = 0; c < C; c++) emb[c] += bc_engine_embedding(e)[c] / 8.0;
+    if (d == 0) memcpy(plain, bc_engine_logits(e), sizeof(float) * K);
+  }
+  check(!bc_engine_tta(e), "test-time augmentation is off by default");
+  bc_engine_set_tta(e, 1);
+  memcpy(bc_engine_input(e), in, len);
+  bc_engine_forward(e);
+  double worst = 0, worst_emb = 0, psum = 0, worst_p = 0;
+  for (int k = 0; k < K; k++) worst = fmax(worst, fabs(bc_engine_logits(e)[k] - mean[k]));
+  for (int c = 0; c < C; c++) worst_emb = fmax(worst_emb, fabs(bc_engine_embedding(e)[c] - emb[c]));
+  double mx = -INFINITY;
+  const double T = bc_engine_model(e)->temperature;
+  for (int k = 0; k < K; k++) mx = fmax(mx, bc_engine_logits(e)[k] / T);
+  for (int k = 0; k < K; k++) psum += exp(bc_engine_logits(e)[k] / T - mx);
+  for (int k = 0; k < K; k++) worst_p = fmax(worst_p, fabs(bc_engine_probs(e)[k] - exp(bc_engine_logits(e)[k] / T - mx) / psum));
+  snprintf(what, sizeof what, "%s TTA: logits and embedding are the means over the 8 dihedral views (max |diff| %.2g, %.2g), "
+           "probabilities their softmax (%.2g)", bc_engine_kernels_isa(e), worst, worst_emb, worst_p);
+  check(worst < 1e-4 && worst_emb < 1e-4 && worst_p < 1e-6, what);
+  check(memcmp(bc_engine_input(e), in, len) == 0, "TTA leaves the input as given (the CAM's view is the identity)");
+  float again[BC_MODEL_MAX_CLASSES];
+  memcpy(again, bc_engine_logits(e), sizeof(float) * K);
+  bc_engine_forward(e);
+  check(memcmp(again, bc_engine_logits(e), sizeof(float) * K) == 0, "TTA is deterministic");
+  int differs = 0;
+  for (int k = 0; k < K; k++) differs |= again[k] != plain[k];
+  check(differs, "TTA logits differ from the single view's on an asymmetric input (the views really run)");
+  bc_engine_set_tta(e, 0);
+  memcpy(bc_engine_input(e), in, len);
+  bc_engine_forward(e);
+  check(memcmp(plain, bc_engine_logits(e), sizeof(float) * K) == 0, "TTA off again gives the single-view logits");
+  free(in); free(v); free(emb);
+  bc_engine_free(e);
+}
+
 int main(int argc, char **argv) {
   const char *model_path = argc > 1 ? argv[1] : "tests/fixtures/random-model.bin";
   const char *cases_path = argc > 2 ? argv[2] : "tests/fixtures/random-model-cases.bin";
@@ -152,7 +214,11 @@ int main(int argc, char **argv) {
   if (!model || !cases) { printf("cannot read %s or %s\n0 passed, 1 failed\n", model_path, cases_path); return 1; }
   test_loader(model, n);
   test_cases(model, n, cases, cn, BC_BACKEND_OWN);
-  if (bc_backend_available(BC_BACKEND_XNNPACK)) test_cases(model, n, cases, cn, BC_BACKEND_XNNPACK);
+  test_tta(model, n, cases, BC_BACKEND_OWN);
+  if (bc_backend_available(BC_BACKEND_XNNPACK)) {
+    test_cases(model, n, cases, cn, BC_BACKEND_XNNPACK);
+    test_tta(model, n, cases, BC_BACKEND_XNNPACK);
+  }
   else printf("note: XNNPACK backend not in this build; own kernels only\n");
   free(model); free(cases);
   printf("%d passed, %d failed\n", passed, failed);

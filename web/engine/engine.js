@@ -76,6 +76,9 @@ export class Engine {
     return this._result(this.mod._bc_wasm_classify_pixels(this.e, p, width, height, 4));
   }
 
+  // "Careful" mode: every classification averages the 8 rotations and mirror images (8x the time).
+  setCareful(on) { this.mod._bc_wasm_set_tta(this.e, on ? 1 : 0); this.careful = !!on; }
+
   // Forward pass on an int8 input tensor (benchmarks: engine time without decoding).
   forwardTensor(int8) {
     if (int8) this.mod.HEAP8.set(int8, this.mod._bc_wasm_input(this.e));
