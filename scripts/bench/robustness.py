@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "model"))
+import colour_norm  # noqa: E402
 import corruptions  # noqa: E402
 import engine_runs as er  # noqa: E402
 import pbc_data  # noqa: E402
@@ -37,13 +38,18 @@ TECOM_DEFAULT = "../shared/data/external/zheng_tecom"
 CHUNK = 512
 
 
+NORMALISERS = {"none": None, "background": colour_norm.background_balance}
+
+
 def corrupt_to_bmp(job):
-    src, dest, kind, sev, seed = job
+    src, dest, kind, sev, seed, norm = job
     with Image.open(src) as im:
         im.load()
         img = pbc_data._to_rgb(im)
     if kind != "clean":
         img = corruptions.corrupt(img, kind, sev, seed)
+    if NORMALISERS[norm]:
+        img = NORMALISERS[norm](img)
     img.save(dest, "BMP")
     return dest
 
@@ -95,7 +101,8 @@ def run_condition(args, model_bytes, fnet, items, kind, sev, work, pool):
         chunk = items[start:start + CHUNK]
         d = work / f"{kind}-{sev}"
         d.mkdir(parents=True, exist_ok=True)
-        jobs = [(src, str(d / f"{start + i:05d}.bmp"), kind, sev, 1000 + start + i) for i, (src, _) in enumerate(chunk)]
+        jobs = [(src, str(d / f"{start + i:05d}.bmp"), kind, sev, 1000 + start + i, args.colour_norm)
+                for i, (src, _) in enumerate(chunk)]
         paths = list(pool.map(corrupt_to_bmp, jobs, chunksize=16))
         pred_q.append(engine_predict(args, model_bytes, paths))
         if fnet:
@@ -139,6 +146,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--per-class", type=int, default=0, help="at most N test images per class (0: the whole split)")
     ap.add_argument("--kinds", default=",".join(corruptions.KINDS))
+    ap.add_argument("--colour-norm", choices=sorted(NORMALISERS), default="none",
+                    help="a candidate normalisation applied to every image before the engine (colour_norm.py)")
     ap.add_argument("--json", default="build/robustness.json")
     ap.add_argument("--record", default=None, help="append the table, with date, machine and command, to this file")
     args = ap.parse_args()
@@ -157,6 +166,8 @@ def main():
     ckpt = er.resolve(args.ckpt)
     fnet = FloatNet(ckpt) if ckpt.is_file() else None
     float_note = f"float: {er.rel(ckpt)}" if fnet else f"float: not measured (no checkpoint at {er.rel(ckpt)})"
+    if args.colour_norm != "none":
+        float_note += f"; every image normalised first: {args.colour_norm} (scripts/model/colour_norm.py)"
     print(f"model {er.rel(args.model)} ({g.name}); {len(items)} PBC test images; {float_note}", file=sys.stderr)
 
     work = er.REPO / "build" / "robustness-work"
@@ -173,8 +184,12 @@ def main():
         if tecom_dir.is_dir():
             titems = tecom_items(tecom_dir)
             y = np.array([c for _, c in titems])
-            pq = engine_predict(args, model_bytes, [p for p, _ in titems])
-            pf = fnet.predict([p for p, _ in titems]) if fnet else None
+            d = work / "tecom"
+            d.mkdir(parents=True, exist_ok=True)
+            tpaths = list(pool.map(corrupt_to_bmp, [(p, str(d / f"{i:05d}.bmp"), "clean", 0, 0, args.colour_norm)
+                                                    for i, (p, _) in enumerate(titems)], chunksize=16))
+            pq = engine_predict(args, model_bytes, tpaths)
+            pf = fnet.predict(tpaths) if fnet else None
             per_class = {er.CLASSES[c]: {"n": int((y == c).sum()), "int8_correct": int(((pq == y) & (y == c)).sum())}
                          for c in sorted(set(y.tolist()))}
             confused = {er.CLASSES[c]: int((pq == c).sum()) for c in range(len(er.CLASSES))}
@@ -207,6 +222,7 @@ def main():
         print("Tecom int8 predictions by class: " + ", ".join(f"{k} {v}" for k, v in tecom["int8_predicted_as"].items() if v))
     out = {"date": datetime.date.today().isoformat(), "model": {"file": er.rel(args.model), "name": g.name},
            "float": er.rel(ckpt) if fnet else None, "pbc_test_images": len(items), "backend": args.backend,
+           "colour_norm": args.colour_norm,
            "conditions": rows, "mean_corruption_accuracy": {"int8": mean_q, "float": mean_f}, "tecom": tecom,
            "seconds": round(time.time() - t0, 1), "command": "scripts/bench/robustness.py " + " ".join(sys.argv[1:])}
     jp = er.resolve(args.json)
