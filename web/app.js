@@ -9,6 +9,8 @@ import { initCell, renderCell, renderVerdict, clearCell, refreshCell, rerenderCe
 import { renderAbout } from './views/about.js';
 import { toCSV, toJSON, download } from './export.js';
 import { parseReview } from './import.js';
+import * as samples from './samples.js';
+import { initSampleBar } from './views/samples.js';
 import { Pool } from './pool.js';
 
 const $ = (id) => document.getElementById(id);
@@ -154,6 +156,7 @@ async function loadCam(id, fromReview) {
 function reassign(id, value) {
   const c = state.cells.get(id);
   if (!c || !c.ok) return;
+  if (c.confirmed !== value) samples.markChanged('reassign');
   c.confirmed = value;
   store.put(c);
   review.updateItem(c);
@@ -233,6 +236,8 @@ function commitInOrder() {
     run.results.delete(run.commit++);
     if (!cell || run.discard) continue;     // (the review was cleared while this file was in flight)
     run.lastName = cell.name;
+    cell.sample = state.sample?.key;
+    samples.markChanged('added');
     state.cells.set(cell.id, cell);
     blobs.set(cell.id, file);
     store.put(cell, r.ok ? file : null);
@@ -258,7 +263,7 @@ function finish() {
   performance.mark('bloodcell-batch-end');
   run.active = false;
   document.body.dataset.busy = '0';
-  if (run.discard) setStatusKey('status.cleared');
+  if (run.discard) setStatusKey('status.cleared', { id: state.sample?.id ?? '' });
   else if (run.cancelled) setStatusKey('status.cancelled', { done: run.done, total: run.total });
   else if (run.total === 1 && run.lastName) setStatusKey('status.doneOne', { name: run.lastName, ms: num(secs * 1000, 0) });
   else setStatusKey('status.done', { n: run.done, s: num(secs, 1), rate: num(run.done / Math.max(secs, 1e-3), 1) });
@@ -379,7 +384,9 @@ function relabelExamples() {
 // ---- review settings and export --------------------------------------------------------------------
 let thresholdQueued = false;
 $('threshold').addEventListener('input', (e) => {
+  const before = state.threshold;
   state.threshold = Number(e.target.value);
+  if (state.sample?.reviewed && samples.thresholdMoves(before, state.threshold)) samples.markChanged('threshold');
   review.setThresholdUI();
   if (thresholdQueued) return;
   thresholdQueued = true;
@@ -401,12 +408,15 @@ $('threshold').addEventListener('keydown', (e) => {
   e.target.dispatchEvent(new Event('input', { bubbles: true }));
   e.target.dispatchEvent(new Event('change', { bubbles: true }));
 });
-$('threshold').addEventListener('change', () => store.setMeta('threshold', { value: state.threshold, default: state.defaultThreshold }).catch(() => {}));
+$('threshold').addEventListener('change', () => {
+  if (!state.sample) return;
+  state.sample.threshold = { value: state.threshold, default: state.defaultThreshold };
+  samples.saveSample();
+});
 $('export-csv').addEventListener('click', () => download(toCSV(), 'text/csv;charset=utf-8', 'csv'));
 $('export-json').addEventListener('click', () => download(toJSON(), 'application/json', 'json'));
-// Empties the review: the page, its thumbnails and IndexedDB.
-async function resetReview() {
-  await store.clear().catch(() => {});
+// Empties the page: the cells, their thumbnails and the cell view (IndexedDB keeps them).
+function unloadCells() {
   state.cells.clear();
   blobs.clear();
   review.clearAll();
@@ -415,17 +425,28 @@ async function resetReview() {
   clearCell();
 }
 
+// Empties the open sample: the page and its cells in IndexedDB (the sample itself stays).
+async function resetReview() {
+  if (state.sample) await store.clearSample(state.sample.key).catch(() => {});
+  unloadCells();
+}
+
 $('clear').addEventListener('click', async () => {
-  if (state.cells.size && !window.confirm(t('review.confirmClear', { n: state.cells.size }))) return;
+  if (state.cells.size && !window.confirm(t('review.confirmClear', { n: state.cells.size, id: state.sample?.id ?? '' }))) return;
   if (run.active) { run.cancelled = true; run.discard = true; }
   await resetReview();
-  setStatusKey('status.cleared');
+  samples.markChanged('cleared');
+  setStatusKey('status.cleared', { id: state.sample?.id ?? '' });
   if (currentView === 'map') drawMain();
 });
 
 // Import: the whole file is read and checked (import.js) before anything changes; a bad file is
 // refused with the reason, and the review in progress stays as it was.
+// The cells go into one sample and are never merged with others: the sample the file names (by its
+// ID), else the open sample when it is empty, else a new sample named after the file. A sample that
+// has cells is replaced only after the user agrees.
 const IMPORT_MAX_MB = 50;
+let importing = false;
 $('import-file').addEventListener('change', async (e) => {
   const file = e.target.files[0];
   e.target.value = '';
@@ -443,25 +464,115 @@ $('import-file').addEventListener('change', async (e) => {
     refuse(err.message || String(err));
     return;
   }
-  if (state.cells.size && !window.confirm(t('import.confirm', { n: state.cells.size, name: file.name }))) return;
+  importing = true;
+  try { await importInto(file.name, parsed); } finally { importing = false; }
+});
+
+async function importInto(fileName, parsed) {
+  const all = await sampleApi.list();
+  const fromFile = parsed.sample;
+  let target = null;
+  if (!dbOk) target = state.sample;        // (nowhere else to keep it)
+  else if (fromFile) target = all.find((s) => s.id === fromFile.id) || null;
+  else if (!state.cells.size) target = state.sample;
+  if (target && target.key === state.sample?.key) target = state.sample;
+  await store.flush();
+  const n = !target ? 0 : target === state.sample ? state.cells.size : await store.cellCount(target.key);
+  if (n && !window.confirm(t('import.confirm', { n, id: target.id, name: fileName }))) {
+    setStatusKey('import.cancelled', { id: target.id });
+    document.body.dataset.import = 'cancelled';
+    return;
+  }
+  if (!target) {
+    target = samples.makeSample({ ...(fromFile || {}), reviewed: null, id: samples.freeId(fromFile?.id ?? fileName.replace(/\.(json|csv)$/i, ''), all) });
+    await store.putSample(target);
+  }
+  if (target !== state.sample) await openSample(target);
   await resetReview();
   const now = Date.now();
   for (const c of parsed.cells) {
-    const cell = { id: state.nextId++, size: null, added: now, ...c };
+    const cell = { id: state.nextId++, size: null, added: now, ...c, sample: target.key };
     state.cells.set(cell.id, cell);
     store.put(cell, null);
   }
-  if (parsed.threshold !== null) {
-    state.threshold = parsed.threshold;
-    store.setMeta('threshold', { value: state.threshold, default: state.defaultThreshold }).catch(() => {});
-  }
+  if (parsed.threshold !== null) state.threshold = parsed.threshold;
+  target.threshold = { value: state.threshold, default: state.defaultThreshold };
+  if (fromFile) Object.assign(target, { date: fromFile.date || target.date, reviewer: fromFile.reviewer, target: fromFile.target, wbcTotal: fromFile.wbcTotal });
+  // The file's sign-off comes with its cells, unless they leave cells unidentified here; a mark the
+  // sample had goes, and the user is told.
+  const u = samples.unidentifiedCount();
+  const mark = fromFile?.reviewed && !u ? fromFile.reviewed : null;
+  const vars = { name: fileName, id: target.id, n: parsed.cells.length, u, by: mark?.by };
+  if (!mark) samples.markChanged('import');
+  target.reviewed = mark;
+  samples.saveSample(target);
   review.setThresholdUI();
+  review.setCountUI?.();
   review.rebuild();
   store.flush();
-  setStatusKey('import.done', { name: file.name, n: parsed.cells.length });
+  samples.sampleChanged('edit');
+  setStatusKey(mark ? 'import.doneReviewed' : fromFile?.reviewed ? 'import.markDropped' : 'import.done', vars);
   document.body.dataset.import = 'done';
   if (currentView === 'map') drawMain();
-});
+}
+
+// ---- samples -------------------------------------------------------------------------------------
+// One sample is open at a time: its cells are in state.cells and on the page, the others only in
+// IndexedDB. Without IndexedDB there is one sample, for the page's life.
+let dbOk = false, sampleOpens = 0;
+samples.bindStore(store);
+
+// Shows another sample: what is queued is written first, then its cells and settings come in.
+async function openSample(sample) {
+  await store.flush();
+  unloadCells();
+  state.sample = sample;
+  const saved = sample.threshold;
+  state.threshold = saved && saved.default === state.defaultThreshold && typeof saved.value === 'number' ? saved.value : state.defaultThreshold;
+  let cells = [];
+  if (dbOk) {
+    store.setMeta('current', sample.key).catch(() => {});
+    try { cells = (await store.load(sample.key)).cells; } catch (err) { console.warn('bloodcell: could not load the sample', err); }
+  }
+  cells.sort((a, b) => a.id - b.id);
+  for (const c of cells) state.cells.set(c.id, c);
+  review.setThresholdUI();
+  review.setCountUI?.();
+  review.rebuild();
+  samples.sampleChanged('open');
+  if (currentView === 'map') drawMain();
+  document.body.dataset.sampleOpened = String(++sampleOpens);   // lets tests wait for a switch
+  return cells.length;
+}
+
+// A new empty sample, saved; "Sample n" when no ID is given.
+async function addSample(fields = {}) {
+  const all = await sampleApi.list();
+  const s = samples.makeSample({ ...fields, id: fields.id || samples.freeId(t('sample.defaultId', { n: all.length + 1 }), all) });
+  if (dbOk) await store.putSample(s);
+  return s;
+}
+
+const sampleApi = {
+  persistent: () => dbOk,
+  busy: () => run.active || adding > 0 || importing,
+  list: async () => (dbOk ? store.samples().catch(() => [state.sample]) : [state.sample]).then((l) => l.filter(Boolean)),
+  cellCount: async () => state.cells.size,
+  async open(key) {
+    const s = (await sampleApi.list()).find((x) => x.key === key);
+    if (s) await openSample(s);
+  },
+  async create(fields) { await openSample(await addSample(fields)); },
+  // Deletes the open sample and opens the newest one left (or a new empty one).
+  async remove() {
+    const gone = state.sample;
+    await store.deleteSample(gone.key).catch((err) => console.warn('bloodcell: could not delete the sample', err));
+    unloadCells();
+    const rest = (await sampleApi.list()).filter((x) => x.key !== gone.key);
+    await openSample(rest.length ? rest[rest.length - 1] : await addSample());
+  },
+};
+initSampleBar(sampleApi);
 
 // ---- language ------------------------------------------------------------------------------------
 $('lang').addEventListener('change', (e) => setLang(e.target.value, true));
@@ -505,22 +616,22 @@ async function start() {
   state.defaultThreshold = typeof thr === 'number' ? thr : 0.5;
   state.threshold = state.defaultThreshold;
   review.buildGroups();
-  const opened = await storeP;
-  if (opened) {
+  dbOk = !!(await storeP);
+  let sample = null;
+  if (dbOk) {
     try {
-      const { cells, meta } = await store.load();
-      const saved = meta.threshold;
-      if (saved && saved.default === state.defaultThreshold && typeof saved.value === 'number') state.threshold = saved.value;
-      cells.sort((a, b) => a.id - b.id);
-      for (const c of cells) state.cells.set(c.id, c);
-      if (cells.length) {
-        state.nextId = cells[cells.length - 1].id + 1;
-        setStatusKey('status.restored', { n: cells.length });
-      }
-    } catch (err) { console.warn('bloodcell: could not restore the review', err); }
+      // The single review of the version before samples becomes a first sample (on a new device: an
+      // empty one), dated by its first cell.
+      await store.migrate((cells, threshold) => samples.makeSample({ id: t('sample.defaultId', { n: 1 }), threshold,
+        date: cells.length ? samples.today(new Date(cells.reduce((m, c) => Math.min(m, c.added || Date.now()), Date.now()))) : undefined }));
+      state.nextId = Math.max(state.nextId, (await store.maxCellId()) + 1);
+      const all = await store.samples();
+      const current = await store.getMeta('current');
+      sample = all.find((s) => s.key === current) || all[all.length - 1] || null;
+    } catch (err) { console.warn('bloodcell: could not restore the samples', err); dbOk = false; }
   }
-  review.setThresholdUI();
-  review.rebuild();
+  const n = await openSample(sample || samples.makeSample({ id: t('sample.defaultId', { n: 1 }) }));
+  if (n) setStatusKey('status.restored', { n });
   await mapP;
   document.body.dataset.restored = '1';
   if (state.cells.size > 1) showView('review');

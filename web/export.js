@@ -1,6 +1,7 @@
 // export.js - the review as CSV and JSON: for each file the predicted class, the probabilities,
 // the confirmed class (after review) and the flags.
 import { state, groupOf, groupId, counts, UNIDENTIFIED } from './state.js';
+import { safeFileId } from './samples.js';
 
 export function flagsOf(c) {
   const f = [];
@@ -61,6 +62,7 @@ export function toJSON() {
   return JSON.stringify({
     schema: 'bloodcell-review-1',
     exported: new Date().toISOString(),
+    sample: sampleBlock(),
     model: { name: state.info.modelName, classes },
     settings: { confidence_threshold: state.threshold, ood_threshold: state.mapOk ? state.map?.ood?.threshold ?? null : null },
     counts: {
@@ -72,13 +74,22 @@ export function toJSON() {
   }, null, 1);
 }
 
+// The sample the file belongs to (import.js reads it back).
+function sampleBlock() {
+  const s = state.sample;
+  if (!s) return null;
+  return { id: s.id, date: s.date, reviewer: s.reviewer || null, reviewed: s.reviewed ? { ...s.reviewed } : null,
+    count_target: s.target, wbc_total: s.wbcTotal };
+}
+
+// The file is named after the sample (in a form safe for any file system) and the time.
 export function download(text, type, ext) {
   const d = new Date();
   const stamp = `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}-${String(d.getHours()).padStart(2, '0')}${String(d.getMinutes()).padStart(2, '0')}`;
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;
-  a.download = `bloodcell-review-${stamp}.${ext}`;
+  a.download = `bloodcell-${state.sample ? safeFileId(state.sample.id) : 'review'}-${stamp}.${ext}`;
   document.body.append(a);
   a.click();
   a.remove();

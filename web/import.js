@@ -5,7 +5,9 @@
 // Anything wrong throws an ImportError that names the cell and the field; nothing is returned in
 // part. Pure functions: no DOM, so they also run in node.
 //
-//   parseReview(text, classes) -> {format: 'json'|'csv', cells: [cell], threshold: number|null}
+//   parseReview(text, classes) -> {format: 'json'|'csv', cells: [cell], threshold: number|null,
+//                                  sample: {id, date, reviewer, reviewed, target, wbcTotal} | null}
+//   (sample: the JSON export's sample block; reviewed: null | {by, at})
 //   cell: {name, ok, error, label, index, confidence, probs[K], ood: {x, y, score, flagged}|null,
 //          confirmed: null | class index | UNIDENTIFIED, imported: true}
 export const UNIDENTIFIED = -1;
@@ -121,7 +123,37 @@ function fromJSON(text, classes) {
       probs: probs ? classes.map((k) => probs[k]) : null, ood_score: c.ood_score ?? null, map_xy: c.map_xy ?? null,
       confirmed: c.confirmed, user_choice: userChoice, flags: c.flags, error: c.error }, classes, where);
   });
-  return { format: 'json', cells, threshold: isNum(thr) ? thr : null };
+  return { format: 'json', cells, threshold: isNum(thr) ? thr : null, sample: sampleOf(doc.sample) };
+}
+
+// The sample block of a JSON export (absent in files from before samples).
+function sampleOf(s) {
+  if (s === undefined || s === null) return null;
+  if (typeof s !== 'object' || Array.isArray(s)) fail('its sample is not an object');
+  const text = (v, what, max, need) => {
+    if (v === undefined || v === null || v === '') { if (need) fail(`its sample has no ${what}`); return ''; }
+    if (typeof v !== 'string') fail(`its sample's ${what} is not text`);
+    if (v.length > max) fail(`its sample's ${what} is longer than ${max} characters`);
+    return v;
+  };
+  const id = text(s.id, 'ID', 100, true);
+  if (!id.trim()) fail('its sample has no ID');
+  const date = text(s.date, 'date', 10, false);
+  if (date && !/^\d{4}-\d{2}-\d{2}$/.test(date)) fail(`its sample's date ${JSON.stringify(date)} is not YYYY-MM-DD`);
+  const reviewer = text(s.reviewer, 'reviewer', 8, false);
+  let reviewed = null;
+  if (s.reviewed !== undefined && s.reviewed !== null) {
+    const r = s.reviewed;
+    if (typeof r !== 'object' || Array.isArray(r)) fail('its review status is not an object');
+    const by = text(r.by, 'reviewer who signed', 8, true);
+    if (typeof r.at !== 'string' || Number.isNaN(Date.parse(r.at))) fail('its review status has no valid time');
+    reviewed = { by, at: new Date(r.at).toISOString() };
+  }
+  const target = s.count_target ?? 100;
+  if (target !== 100 && target !== 200) fail('its count target is not 100 or 200');
+  const wbc = s.wbc_total ?? null;
+  if (wbc !== null && !(isNum(wbc) && wbc >= 0 && wbc < 1000)) fail('its WBC total is not a number from 0 to 1000');
+  return { id, date: date || null, reviewer, reviewed, target, wbcTotal: wbc };
 }
 
 // ---- CSV -------------------------------------------------------------------------------------------
@@ -186,5 +218,5 @@ function fromCSV(text, classes) {
       confirmed: ok ? confirmed : (confirmed || ''), user_choice: v.reassigned === 'yes' ? confirmed : null,
       flags: v.flags ? v.flags.split(';') : [], error: unguard(v.error) }, classes, where);
   });
-  return { format: 'csv', cells, threshold: null };
+  return { format: 'csv', cells, threshold: null, sample: null };
 }

@@ -1,6 +1,12 @@
 // state.js - what the page knows: engine info, map, model card, the cells of the review, settings.
 // A cell: {id, name, size, ok, error, label, index, confidence, probs[K], ood:{x,y,score,flagged}|null,
-//          confirmed: null (model's call) | class index | UNIDENTIFIED, ms}
+//          confirmed: null (model's call) | class index | UNIDENTIFIED, ms, sample: its sample's key}
+// state.sample: the sample open now; state.cells are its cells. Its fields (samples.js has them all):
+//   {key, id, date, reviewer, created, target: 100|200, wbcTotal: x10^9/L | null,
+//    threshold: {value, default} | null, reviewed: null | {by, at (ISO time)}}
+//   id is the sample ID the user typed: show it as text only (textContent), never as HTML.
+//   After changing target or wbcTotal call saveSample() (samples.js); onSampleChange(fn) there is
+//   told when another sample opens or its fields or review mark change.
 import { t, className } from './i18n.js';
 
 export const UNIDENTIFIED = -1;
@@ -14,7 +20,8 @@ export const state = {
   cardError: '',
   threshold: 0.5,
   defaultThreshold: 0.5,
-  cells: new Map(),    // id -> cell, in insertion (id) order
+  sample: null,        // the sample open now (see above)
+  cells: new Map(),    // id -> cell of the open sample, in insertion (id) order
   nextId: 1,
   current: null,       // id shown in the cell view
   selected: null,      // id selected in the gallery

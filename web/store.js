@@ -1,8 +1,12 @@
-// store.js - the review in progress, kept in IndexedDB so that a reload does not lose it.
-//   cells: {id, name, ...result}   blobs: id -> the image (Blob)   meta: key -> value (settings)
+// store.js - the samples and their cells, kept in IndexedDB so that a reload does not lose them.
+//   samples: {key (auto), id, date, reviewer, ...} (samples.js)
+//   cells: {id, sample (its sample's key), name, ...result}, index 'sample'
+//   blobs: cell id -> the image (Blob)   meta: key -> value ('current': the sample open last)
+// Version 1 had one review: cells without a sample, and meta 'threshold'; migrate() moves them into
+// a first sample, in one transaction.
 // Writes are batched: put() queues, and one transaction flushes the queue shortly after.
 const DB_NAME = 'bloodcell';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 function req(r) {
   return new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
@@ -27,17 +31,72 @@ export class Store {
     const r = indexedDB.open(DB_NAME, DB_VERSION);
     r.onupgradeneeded = () => {
       const db = r.result;
-      if (!db.objectStoreNames.contains('cells')) db.createObjectStore('cells', { keyPath: 'id' });
+      const cells = db.objectStoreNames.contains('cells') ? r.transaction.objectStore('cells') : db.createObjectStore('cells', { keyPath: 'id' });
+      if (!cells.indexNames.contains('sample')) cells.createIndex('sample', 'sample');
       if (!db.objectStoreNames.contains('blobs')) db.createObjectStore('blobs');
       if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta');
+      if (!db.objectStoreNames.contains('samples')) db.createObjectStore('samples', { keyPath: 'key', autoIncrement: true });
     };
+    // another tab still holding the old version would otherwise wait for this one to be closed
+    r.onblocked = () => console.warn('bloodcell: close the other tabs of this app to finish updating its storage');
     this.db = await req(r);
+    // and a newer version opened in another tab must not wait for this one
+    this.db.onversionchange = () => { this.flush(); this.db.close(); this.db = null; };
     return this;
   }
 
-  async load() {
+  // Cells of the old layout (no sample) and its threshold go into a new sample made by make(cells,
+  // threshold); nothing happens when there are none and a sample exists. One transaction: all or nothing.
+  // Returns the new sample, or null.
+  async migrate(make) {
+    const tx = this.db.transaction(['samples', 'cells', 'meta'], 'readwrite');
+    const samples = tx.objectStore('samples'), cells = tx.objectStore('cells'), meta = tx.objectStore('meta');
+    const haveSamples = (await req(samples.count())) > 0;
+    const orphans = (await req(cells.getAll())).filter((c) => c.sample === undefined);
+    if (haveSamples && !orphans.length) { await done(tx); return null; }
+    const sample = make(orphans, await req(meta.get('threshold')) ?? null);
+    sample.key = await req(samples.add(sample));
+    for (const c of orphans) cells.put({ ...c, sample: sample.key });
+    meta.delete('threshold');
+    await done(tx);
+    this.onsaved?.();
+    return sample;
+  }
+
+  async samples() {
+    const tx = this.db.transaction('samples', 'readonly');
+    return req(tx.objectStore('samples').getAll());
+  }
+
+  // Adds (no key yet) or replaces a sample record; resolves to its key.
+  async putSample(sample) {
+    if (!this.db) return sample.key ?? null;
+    const tx = this.db.transaction('samples', 'readwrite');
+    const key = await req(tx.objectStore('samples').put(sample));
+    await done(tx);
+    sample.key = key;
+    this.onsaved?.();
+    return key;
+  }
+
+  // The sample, its cells and their images; one transaction.
+  deleteSample(key) { return this.clearSample(key, true); }
+
+  async cellCount(key) {
+    const tx = this.db.transaction('cells', 'readonly');
+    return req(tx.objectStore('cells').index('sample').count(key));
+  }
+
+  // The largest cell id of all samples (cell ids are unique across samples: they key the images).
+  async maxCellId() {
+    const tx = this.db.transaction('cells', 'readonly');
+    const cur = await req(tx.objectStore('cells').openKeyCursor(null, 'prev'));
+    return cur ? cur.key : 0;
+  }
+
+  async load(key) {
     const tx = this.db.transaction(['cells', 'meta'], 'readonly');
-    const cells = await req(tx.objectStore('cells').getAll());
+    const cells = await req(tx.objectStore('cells').index('sample').getAll(key));
     const metaStore = tx.objectStore('meta');
     const keys = await req(metaStore.getAllKeys());
     const vals = await req(metaStore.getAll());
@@ -74,6 +133,11 @@ export class Store {
     return this.flushing;
   }
 
+  async getMeta(key) {
+    const tx = this.db.transaction('meta', 'readonly');
+    return req(tx.objectStore('meta').get(key));
+  }
+
   async setMeta(key, value) {
     if (!this.db) return;
     const tx = this.db.transaction('meta', 'readwrite');
@@ -82,16 +146,17 @@ export class Store {
     this.onsaved?.();
   }
 
-  async clear() {
-    clearTimeout(this.timer);
-    this.timer = 0;
-    this.cellQueue.clear();
-    this.blobQueue.clear();
+  // Removes one sample's cells and their images; the sample itself too with withSample.
+  async clearSample(key, withSample = false) {
+    for (const [id, c] of this.cellQueue) if (c.sample === key) { this.cellQueue.delete(id); this.blobQueue.delete(id); }
     if (!this.db) return;
     await this.flushing;
-    const tx = this.db.transaction(['cells', 'blobs', 'meta'], 'readwrite');
-    tx.objectStore('cells').clear();
-    tx.objectStore('blobs').clear();
+    const tx = this.db.transaction(['cells', 'blobs', 'samples'], 'readwrite');
+    const cells = tx.objectStore('cells'), blobs = tx.objectStore('blobs');
+    const ids = await req(cells.index('sample').getAllKeys(key));
+    for (const id of ids) { cells.delete(id); blobs.delete(id); }
+    if (withSample) tx.objectStore('samples').delete(key);
     await done(tx);
+    this.onsaved?.();
   }
 }

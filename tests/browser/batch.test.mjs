@@ -133,7 +133,7 @@ test('clearing the review during a batch stops it and leaves the review empty', 
   await page.waitForTimeout(300);
   assert.equal(await page.$$eval('#gallery li.cell', (l) => l.length), 0);
   assert.equal((await differential(page)).total, 0);
-  assert.equal(await page.textContent('#status'), 'The review was cleared.');
+  assert.equal(await page.textContent('#status'), 'The cells of sample Sample 1 were cleared.');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -80,7 +80,7 @@ test('an exported review imports back exactly; bad imports are refused and chang
   await page.waitForFunction(() => document.querySelectorAll('#gallery li.cell').length === 0);
   await setThreshold(page, 0.5);
   const st = await importFile(page, file('review.json', JSON.stringify(json)));
-  assert.match(st, /^Imported the review in review\.json: 21 cells\.$/);
+  assert.match(st, /^Imported the review in review\.json into sample Sample 1: 21 cells\.$/);
   assert.equal(await page.inputValue('#threshold'), '0.95', 'threshold from the file');
   const again = JSON.parse(await exportText(page, 'json'));
   assert.deepEqual(again.cells, json.cells);
@@ -94,9 +94,10 @@ test('an exported review imports back exactly; bad imports are refused and chang
   await waitReady(page);
   assert.deepEqual(await differential(page), d0);
 
-  // CSV round trip, replacing the review in progress after the confirmation.
+  // CSV round trip: the open sample has cells and the CSV names no sample, so a new sample takes them
+  // (samples.test.mjs checks the samples themselves).
   const st2 = await importFile(page, file('review.csv', csv));
-  assert.match(st2, /^Imported the review in review\.csv: 21 cells\.$/);
+  assert.match(st2, /^Imported the review in review\.csv into sample review: 21 cells\.$/);
   assert.equal(await exportText(page, 'csv'), csv);
   assert.equal(parseCSV(csv).length, 21);
   assert.deepEqual(errors, []);

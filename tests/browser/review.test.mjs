@@ -96,7 +96,8 @@ test('reassign by click, keyboard and drag; counts and export follow; reload kee
   assert.equal(await page.inputValue('#threshold'), '0');
   assert.match(await page.textContent('#status'), /Restored the review in progress: 24 cells/);
   await page.waitForSelector(`#gallery section[data-group="unidentified"] li.cell[data-id="${a.id}"]`);
-  // Thumbnails come back from IndexedDB too.
+  // Thumbnails come back from IndexedDB too (those near the view: the gallery is scrolled to).
+  await page.evaluate(() => document.getElementById('gallery').scrollIntoView());
   await page.waitForFunction(() => [...document.querySelectorAll('#gallery li.cell img')].slice(0, 4).every((i) => i.complete && i.naturalWidth > 0));
   // Opening a restored cell recomputes its heatmap from the stored image.
   await page.dblclick(`#gallery li.cell[data-id="${c.id}"]`);
