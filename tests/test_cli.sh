@@ -4,7 +4,7 @@
 # folders, -j, the app's CSV columns, the summary, the model card's threshold and the reference map.
 set -u
 cd "$(dirname "$0")/.."
-BIN=build/native/bloodcell
+BIN=${BLOODCELL_CLI:-build/native/bloodcell}   # BLOODCELL_CLI: another build, e.g. to check that these tests fail
 MODEL=tests/fixtures/random-model.bin
 pass=0; fail=0
 ok() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL $1"; fi; }
@@ -56,7 +56,7 @@ ok "the default backend is XNNPACK, --backend own our kernels" \
 
 # A tree under build/: nested folders, hostile names, a non-image file (skipped), a bad image (tried).
 T=build/tmp/cli-tree.$$
-trap 'rm -rf "$tmp" "$T"' EXIT
+trap 'rm -rf "$tmp" "$T" "$T.guard"' EXIT
 mkdir -p "$T/slide A/sub/deeper" "$T/b"
 cp "${imgs[0]}" "$T/a.jpg"
 cp "${imgs[1]}" "$T/b/<img src=x onerror=alert(1)>.jpg"
@@ -125,6 +125,10 @@ ok "--csv: the header is the app's (file,status,predicted,confidence,p_<class>..
 ok "--csv: every row byte for byte what the app's export writes (quoting, formula guard, CRLF)" '[ -n "$csv" ] && [ "$csv" = "$app" ]'
 ok "--csv: the hostile names are quoted and the formula guarded" \
   'printf %s "$csv" | grep -q "^\"$T/b/quote\"\"and,comma.png\",ok," && printf %s "$csv" | grep -q "^$T/b/=HYPERLINK(1).jpg,ok" && printf %s "$csv" | grep -q "^\"$T/b/new$"'
+G=$T.guard; mkdir -p "$G"; cp "${imgs[0]}" "$G/=HYPERLINK(1).jpg"; cp "${imgs[0]}" "$G/@a.jpg"; cp "${imgs[0]}" "$G/-1.jpg"
+bin=$(realpath "$BIN"); rows=$(cd "$G" && "$bin" classify --csv --model "$OLDPWD/$REAL" -- "=HYPERLINK(1).jpg" "@a.jpg" "-1.jpg" 2>/dev/null | cut -d, -f1-2 | tr -d '\r' | tr '\n' ' ')
+want="file,status '=HYPERLINK(1).jpg,ok '@a.jpg,ok -1.jpg,ok "
+ok "--csv: a name that starts like a formula gets the app's ' guard, one like a number does not" '[ "$rows" = "$want" ]'
 ok "--csv: the app's groups: excluded, unidentified, failed (empty confirmed, flag error)" \
   'printf %s "$csv" | grep -q "flat-grey.png,ok,.*,excluded,no,out_of_distribution" && printf %s "$csv" | grep -q "blend.jpg,ok,.*,unidentified,no,low_confidence" && printf %s "$csv" | grep -q "empty.jpg,error,,,,,,,,,,,,,no,error,empty file"'
 ok "--csv --summary: the CSV stays clean on stdout, the table goes to stderr" \

@@ -44,7 +44,8 @@ test('wasm logits equal the NumPy reference bit for bit on the random-weights mo
 function nativeJson(model, files) {
   let out;
   try {
-    out = execFileSync(root + 'build/native/bloodcell', ['classify', '--json', '--embedding', '--model', model, ...files], { encoding: 'utf8' });
+    // --backend own: this project's scalar kernels, the twins of the wasm SIMD128 ones (the CLI's default is XNNPACK).
+    out = execFileSync(root + 'build/native/bloodcell', ['classify', '--json', '--embedding', '--backend', 'own', '--model', model, ...files], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) { out = err.stdout; }
   return out.trim().split('\n').map((l) => JSON.parse(l));
 }
