@@ -7,6 +7,7 @@ import * as review from './views/review.js';
 import { initMap, drawMain } from './views/map.js';
 import { initCell, renderCell, renderVerdict, clearCell, refreshCell, rerenderCell, currentCellId } from './views/cell.js';
 import { renderAbout } from './views/about.js';
+import { initReport, forgetThumbs } from './views/report.js';
 import { toCSV, toJSON, download } from './export.js';
 import { parseReview } from './import.js';
 import * as samples from './samples.js';
@@ -133,6 +134,7 @@ function releaseThumb(id) {
 function revokeAllThumbs() {
   for (const th of thumbs.values()) URL.revokeObjectURL(th.url);
   thumbs.clear();
+  forgetThumbs();
 }
 
 async function openCell(id, extras = null, opts = {}) {
@@ -168,6 +170,7 @@ const api = { openCell: (id) => openCell(id), loadCam, reassign, acquireThumb, r
 initCell(api);
 review.initReview(api);
 initMap(api);
+initReport(api);
 
 // ---- batch ---------------------------------------------------------------------------------------
 // Files are read and sent to the pool's workers a few at a time (PER_WORKER each); results may come

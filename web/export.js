@@ -2,6 +2,7 @@
 // the confirmed class (after review) and the flags.
 import { state, groupOf, groupId, counts, UNIDENTIFIED } from './state.js';
 import { safeFileId } from './samples.js';
+import { summary } from './counting.js';
 
 export function flagsOf(c) {
   const f = [];
@@ -69,6 +70,9 @@ export function toJSON() {
       per_class: Object.fromEntries(classes.map((k, i) => [k, c.perClass[i]])),
       identified: c.identified, unidentified: c.unidentified, excluded_out_of_distribution: c.excluded, failed: c.error, total: c.total,
     },
+    // differential.js's summary under the clinical rules, with the count target and analyser WBC used
+    // (the CLI's `--summary --json` prints the same object).
+    differential: summary(),
     note: 'confirmed = the class after review (the user\'s choice where reassigned, else the automatic call: a class, "unidentified" below the confidence threshold, or "excluded" when out of distribution)',
     cells: rows(),
   }, null, 1);

@@ -114,7 +114,7 @@ export async function differential(page) {
   return page.evaluate(() => {
     const d = document.getElementById('diff');
     const perClass = {};
-    for (const tr of d.querySelectorAll('tbody tr')) perClass[tr.dataset.class] = Number(tr.querySelector('.count').textContent);
+    for (const tr of d.querySelectorAll('tbody tr[data-class]')) perClass[tr.dataset.class] = Number(tr.querySelector('.count').textContent);
     const groups = {};
     for (const s of document.querySelectorAll('#gallery section.group')) groups[s.dataset.group] = s.querySelectorAll('li.cell').length;
     return { perClass, groups, total: Number(d.dataset.total), identified: Number(d.dataset.identified), unidentified: Number(d.dataset.unidentified),

@@ -25,7 +25,7 @@ test('Spanish UI renders from the browser language, and the switch changes it', 
   const groupNames = await page.$$eval('#gallery section.group .gname', (s) => s.map((x) => x.textContent));
   for (const n of ['Basófilo', 'Eosinófilo', 'Eritroblasto', 'Granulocito inmaduro', 'Linfocito', 'Monocito', 'Neutrófilo', 'Plaqueta', 'No identificadas', 'Fallidas']) assert.ok(groupNames.includes(n), `${n} in ${groupNames}`);
   assert.match(await page.textContent('#gallery li.cell[data-error]'), /No se pudo clasificar: no es una imagen/);
-  assert.match(await page.textContent('#diff .diff-note'), /Los porcentajes son sobre las \d+ células identificadas/);
+  assert.match(await page.textContent('#diff .diff-note'), /Los porcentajes son sobre los \d+ leucocitos contados/);
   await page.dblclick('#gallery li.cell[data-label] >> nth=0');
   await page.waitForSelector('#cell #cam-canvas');
   assert.match(await page.textContent('#cell'), /Probabilidades/);

@@ -2,7 +2,11 @@
 // differential count (table + chart), the confidence threshold, reassignment by click, keyboard or
 // drag, and export.
 import { state, groupOf, groupName, groupId, counts, classColour, GREY, UNIDENTIFIED, el } from '../state.js';
-import { t, className, pct, num, errorText } from '../i18n.js';
+import { t, className, pct, num, errorText, getLang, onLangChange } from '../i18n.js';
+import { onSampleChange } from '../samples.js';
+import { reportStale } from './report.js';
+import { summary, countSettings, setCountSettings, parseWbc, WBC_MAX } from '../counting.js';
+import { LEUKOCYTES, NRBC, PLATELET, TARGETS, progress } from '../differential.js';
 
 const $ = (id) => document.getElementById(id);
 const DRAG_TYPE = 'application/x-bloodcell-cell';
@@ -40,6 +44,45 @@ export function initReview(a) {
     api.reassign(state.selected, parseChoice(e.target.value));
   });
   $('open-selected').addEventListener('click', () => { if (state.selected !== null) api.openCell(state.selected); });
+  initCountControls();
+}
+
+// ---- count target and analyser WBC --------------------------------------------------------------
+function initCountControls() {
+  $('count-target').addEventListener('change', (e) => {
+    setCountSettings({ target: Number(e.target.value) });
+    renderCounts();
+  });
+  // The WBC is taken as typed (a decimal point or comma); a value that is not a count is said so
+  // and not used, and the field keeps what was typed so that it can be corrected.
+  const wbc = $('wbc-total');
+  const apply = () => {
+    const v = parseWbc(wbc.value);
+    const bad = Number.isNaN(v);
+    wbc.setAttribute('aria-invalid', String(bad));
+    $('wbc-error').textContent = bad ? t('count.wbcBad', { example: num(7.5, 1), max: num(WBC_MAX, 0) }) : '';
+    $('wbc-error').hidden = !bad;
+    setCountSettings({ wbcTotal: bad ? null : v });
+    renderCounts();
+  };
+  wbc.addEventListener('input', apply);
+  wbc.addEventListener('change', apply);
+  onLangChange(setCountUI);
+  onSampleChange((sample, why) => { if (why === 'edit' && state.info) { setCountUI(); renderCounts(); } });
+}
+
+// The controls show the open sample's settings (after a start, a switch of sample or a language).
+export function setCountUI() {
+  const { target, wbcTotal } = countSettings();
+  const sel = $('count-target');
+  sel.replaceChildren(...TARGETS.map((n) => el('option', { value: String(n), text: t('count.targetOption', { n }) })));
+  sel.value = String(target);
+  const wbc = $('wbc-total');
+  wbc.placeholder = t('count.optional');
+  if (wbc === document.activeElement) return;      // being typed: left as it is
+  wbc.value = wbcTotal === null ? '' : new Intl.NumberFormat(getLang(), { maximumFractionDigits: 3, useGrouping: false }).format(wbcTotal);
+  wbc.setAttribute('aria-invalid', 'false');
+  $('wbc-error').hidden = true;
 }
 
 // <select> values: 'auto' (model's call), 'u' (unidentified), '0'..'7' (class index).
@@ -388,37 +431,108 @@ function groupState(g) {
   g.section.classList.toggle('empty', n === 0);
 }
 
+// The differential as a lab reports it (differential.js): the six leukocyte classes in % of the
+// white cells counted, with absolute counts when the analyser's WBC is given; NRBC per 100 WBC and
+// platelets counted apart; unidentified, excluded and failed cells shown, not counted.
 export function renderCounts() {
   $('diff').dataset.pending = '0';
+  reportStale();
   const c = counts();
+  const s = summary();
   for (const g of groups.values()) groupState(g);
   $('review-count').textContent = String(c.total);
   const diff = $('diff');
-  Object.assign(diff.dataset, { total: c.total, identified: c.identified, unidentified: c.unidentified, excluded: c.excluded, failed: c.error });
-  const classes = state.info.classes;
-  const body = el('tbody');
-  const chart = el('div', { class: 'diff-chart', role: 'img' });
-  const summary = [];
-  classes.forEach((cls, k) => {
-    const n = c.perClass[k];
-    const share = c.identified ? n / c.identified : 0;
+  Object.assign(diff.dataset, { total: c.total, identified: c.identified, unidentified: c.unidentified, excluded: c.excluded, failed: c.error,
+    wbc: s.wbc, nrbc: s.nrbc, platelets: s.platelets, target: s.target });
+  const note = el('p', { class: 'diff-note', text: t('diff.note', { n: s.wbc, nrbc: s.nrbc, plt: s.platelets, u: s.unidentified, x: s.excluded, f: s.failed }) });
+  showProgress(s);
+  diff.replaceChildren(el('div', { class: 'diff-body' }, wbcTable(s), el('div', { class: 'diff-side' }, wbcChart(s), apartTable(s))), note);
+}
+
+function classIndex(k) { return state.info.classes.indexOf(k); }
+function colourOf(k) { const i = classIndex(k); return i < 0 ? GREY : classColour(i); }
+function pctText(percent, digits = 1) { return percent === null ? '—' : pct(percent / 100, digits); }
+function absText(x) { return x === null || x === undefined ? '—' : num(x, 2); }
+
+// "WBC counted: 47 / 100", a bar, and the flag when the count is below the target.
+function showProgress(s) {
+  const p = progress(s);
+  const text = t('count.progress', { n: p.counted, target: p.target });
+  const box = $('count-progress');
+  Object.assign(box.dataset, { counted: String(p.counted), target: String(p.target), done: p.done ? '1' : '0' });
+  box.replaceChildren(el('span', { class: 'count-progress-text', text }),
+    el('progress', { max: String(p.target), value: String(Math.min(p.counted, p.target)), 'aria-label': text }),
+    p.done ? el('span', { class: 'count-done', text: `✓ ${t('count.done')}` })
+      : s.wbc === 0 ? el('span', { class: 'low-count muted small', text: t('count.none') })
+        : el('span', { class: 'low-count warn', role: 'note', text: `⚠ ${t('count.low', { n: s.wbc, target: s.target })}` }));
+}
+
+function wbcTable(s) {
+  const abs = s.absolute !== null;
+  const low = progress(s).low && s.wbc > 0;
+  const pctHead = el('th', { scope: 'col', text: t('diff.pct') });
+  if (low) pctHead.append(' ', el('span', { class: 'low-mark', title: t('count.low', { n: s.wbc, target: s.target }), 'aria-label': t('count.low', { n: s.wbc, target: s.target }), text: '⚠' }));
+  const head = el('tr', {}, el('th', { scope: 'col', text: t('diff.class') }), el('th', { scope: 'col', text: t('diff.count') }), pctHead,
+    abs ? el('th', { scope: 'col', text: t('diff.abs') }) : null);
+  const body = el('tbody', { class: 'wbc' });
+  for (const k of LEUKOCYTES) {
+    const d = s.differential[k];
     const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
-    sw.style.background = classColour(k);
-    body.append(el('tr', { dataset: { class: cls } }, el('th', { scope: 'row' }, sw, className(cls)),
-      el('td', { class: 'count', text: String(n) }), el('td', { class: 'pct', text: c.identified ? pct(share) : '—' })));
-    const bar = el('span', { class: 'bar' });
-    bar.style.height = `${(100 * share).toFixed(1)}%`;
-    bar.style.background = classColour(k);
-    chart.append(el('div', { class: 'col', title: `${className(cls)}: ${n}` }, el('div', { class: 'track' }, bar), el('span', { class: 'lbl', text: className(cls).slice(0, 3) })));
-    summary.push(`${className(cls)} ${c.identified ? pct(share) : '—'}`);
-  });
-  chart.setAttribute('aria-label', `${t('diff.chart')}: ${summary.join(', ')}`);
-  const table = el('table', { class: 'diff-table' },
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('diff.class') }), el('th', { scope: 'col', text: t('diff.count') }), el('th', { scope: 'col', text: t('diff.pct') }))),
-    body,
-    el('tfoot', {}, el('tr', {}, el('th', { scope: 'row', text: t('diff.identified') }), el('td', { class: 'count', text: String(c.identified) }), el('td', { text: c.identified ? pct(1, 0) : '—' }))));
-  const note = el('p', { class: 'diff-note', text: t('diff.note', { n: c.identified, u: c.unidentified, x: c.excluded, f: c.error }) });
-  diff.replaceChildren(el('div', { class: 'diff-body' }, table, chart), note);
+    sw.style.background = colourOf(k);
+    body.append(el('tr', { dataset: { class: k } }, el('th', { scope: 'row' }, sw, className(k)),
+      el('td', { class: 'count', text: String(d.count) }), el('td', { class: 'pct', text: pctText(d.percent) }),
+      abs ? el('td', { class: 'abs', text: absText(s.absolute[k]) }) : null));
+  }
+  const foot = el('tfoot', {}, el('tr', { dataset: { group: 'wbc' } }, el('th', { scope: 'row', text: t('diff.wbc') }), el('td', { class: 'count', text: String(s.wbc) }),
+    el('td', { text: s.wbc ? pct(1, 0) : '—' }), abs ? el('td', { class: 'abs', text: absText(s.wbc_corrected) }) : null));
+  const table = el('table', { class: `diff-table${low ? ' low' : ''}` }, el('thead', {}, head), body, foot);
+  const box = el('div', { class: 'wbc-box' }, table);
+  if (s.wbc_total !== null) {
+    box.append(el('p', { class: 'wbc-line small', text: s.wbc_corrected === null ? t('diff.wbcGivenOnly', { wbc: absText(s.wbc_total) })
+      : t('diff.wbcLine', { wbc: absText(s.wbc_total), corrected: absText(s.wbc_corrected) }) }));
+  }
+  return box;
+}
+
+// The six shares as one stacked bar (the table beside it is its legend).
+function wbcChart(s) {
+  const chart = el('div', { class: 'diff-chart', role: 'img' });
+  const parts = [];
+  for (const k of LEUKOCYTES) {
+    const d = s.differential[k];
+    parts.push(`${className(k)} ${pctText(d.percent)}`);
+    if (!d.count) continue;
+    const seg = el('span', { class: 'seg', dataset: { class: k }, title: `${className(k)}: ${d.count} (${pctText(d.percent)})` });
+    seg.style.width = `${d.percent.toFixed(2)}%`;
+    seg.style.background = colourOf(k);
+    chart.append(seg);
+  }
+  chart.setAttribute('aria-label', `${t('diff.chart')}: ${parts.join(', ')}`);
+  return chart;
+}
+
+// NRBC (with its rate per 100 WBC) and platelets, and any class of another model that the rules do
+// not name, counted apart; then the cells not counted at all.
+function apartTable(s) {
+  const row = (k, name, count) => {
+    const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+    sw.style.background = colourOf(k);
+    return el('tr', { dataset: { class: k } }, el('th', { scope: 'row' }, sw, name), el('td', { class: 'count', text: String(count) }));
+  };
+  const line = (g, name, value, cls = 'count') => el('tr', { dataset: { group: g } }, el('th', { scope: 'row', text: name }), el('td', { class: cls, text: value }));
+  const apart = el('tbody', { class: 'apart' },
+    row(NRBC, t('diff.nrbc'), s.nrbc),
+    line('nrbc-per-100', t('diff.nrbcRate'), s.nrbc_per_100_wbc === null ? '—' : num(s.nrbc_per_100_wbc, 1), 'per100'),
+    row(PLATELET, t('diff.platelets'), s.platelets));
+  const named = new Set([...LEUKOCYTES, NRBC, PLATELET]);
+  const c = counts();
+  state.info.classes.forEach((k, i) => { if (!named.has(k)) apart.append(row(k, className(k), c.perClass[i])); });
+  const none = el('tbody', { class: 'not-counted' },
+    el('tr', {}, el('th', { scope: 'rowgroup', colspan: '2', class: 'sub', text: t('diff.notCounted') })),
+    line('unidentified', t('group.unidentified'), String(s.unidentified)), line('excluded', t('diff.excluded'), String(s.excluded)),
+    line('failed', t('group.error'), String(s.failed)));
+  return el('table', { class: 'diff-table apart' }, el('caption', { text: t('diff.apart') }), apart, none,
+    el('tfoot', {}, line('total', t('report.total'), String(s.total))));
 }
 
 export function setThresholdUI() {

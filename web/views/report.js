@@ -1,0 +1,196 @@
+// report.js - the printed report of the open sample: who and what (sample ID, dates, reviewer, review
+// status), the differential under the clinical rules (counting.js), the cells not counted, a strip of
+// thumbnails per class, the software, model and thresholds used, and the disclaimer. The "Report"
+// button builds it and opens the browser's print dialog (Save as PDF works); report.css prints it
+// alone, on one A4 or Letter page for a normal count. Everything the user supplied (sample ID,
+// reviewer, file names) goes in as text, never as markup.
+import { state, el, groupOf, classColour, GREY } from '../state.js';
+import { t, className, pct, num, getLang, errorText } from '../i18n.js';
+import { summary } from '../counting.js';
+import { LEUKOCYTES, NRBC, PLATELET, progress } from '../differential.js';
+import { APP_VERSION } from '../version.js';
+import { onSampleChange } from '../samples.js';
+
+const $ = (id) => document.getElementById(id);
+const THUMBS_PER_CLASS = 10;
+const FILES_LISTED = 6;
+let api = null;
+let stale = true;              // the cells or settings changed since the sheet was built
+const held = new Map();        // cell id -> thumbnail URL the sheet holds (app.js counts the holds)
+
+export function initReport(a) {
+  api = a;
+  $('report').addEventListener('click', () => { printReport(); });
+  // Printing by the browser's menu or Ctrl+P prints the report too: of the review as it is now.
+  addEventListener('beforeprint', () => { if (stale) buildSheet(); });
+  onSampleChange(reportStale);
+}
+
+// Called when anything the report shows may have changed (the differential is drawn again).
+export function reportStale() { stale = true; }
+
+// Every thumbnail URL was revoked (the review was cleared or another sample opened).
+export function forgetThumbs() { held.clear(); stale = true; }
+
+// Builds the sheet with its thumbnails loaded, then opens the print dialog.
+export async function printReport() {
+  document.body.dataset.report = 'building';
+  await holdThumbs(wantedThumbs());
+  const sheet = buildSheet();
+  await Promise.all([...sheet.querySelectorAll('img')].map((img) => img.decode().catch(() => {})));
+  document.body.dataset.report = 'ready';
+  window.print();
+}
+
+// The cells shown per class: the first THUMBS_PER_CLASS of each class group, by id.
+function byClass() {
+  const out = new Map(state.info.classes.map((_, k) => [k, []]));
+  for (const c of state.cells.values()) {
+    const g = groupOf(c);
+    if (typeof g === 'number') out.get(g).push(c);
+  }
+  return out;
+}
+
+function wantedThumbs() {
+  const ids = new Set();
+  for (const cells of byClass().values()) for (const c of cells.slice(0, THUMBS_PER_CLASS)) ids.add(c.id);
+  return ids;
+}
+
+async function holdThumbs(ids) {
+  for (const [id] of held) if (!ids.has(id) || !state.cells.has(id)) { held.delete(id); api.releaseThumb(id); }
+  await Promise.all([...ids].filter((id) => !held.has(id)).map(async (id) => {
+    const url = await api.acquireThumb(id);
+    if (!url) return;
+    if (held.has(id)) api.releaseThumb(id);
+    else held.set(id, url);
+  }));
+}
+
+// ---- the sheet ------------------------------------------------------------------------------------
+function buildSheet() {
+  stale = false;
+  const s = summary();
+  const sheet = $('report-sheet');
+  sheet.lang = getLang();
+  sheet.replaceChildren(...[header(), counts(s), thumbs(), files(), footer()].filter(Boolean));
+  return sheet;
+}
+
+// Dates in the browser's own form of the page's language (es-CO), as the sample bar shows them.
+function locale() {
+  const lang = getLang();
+  return (navigator.languages || []).find((l) => l.toLowerCase().split('-')[0] === lang) || lang;
+}
+
+function dateText(ymd) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd || '');
+  if (!m) return '—';
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'long' }).format(new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+}
+
+function timeText(d) {
+  const x = new Date(d);
+  return Number.isNaN(x.getTime()) ? '—' : new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(x);
+}
+
+function facts(pairs, cls) {
+  return el('dl', { class: cls }, pairs.flatMap(([k, v, key]) => [el('dt', { text: k }), el('dd', { text: v, dataset: { field: key } })]));
+}
+
+function header() {
+  const s = state.sample;
+  const status = s?.reviewed ? t('report.reviewed', { by: s.reviewed.by || '—', at: timeText(s.reviewed.at) }) : t('report.notReviewed');
+  return el('header', { class: 'r-head' },
+    el('div', { class: 'r-title' }, el('h1', { text: t('report.title') }), el('p', { class: 'r-printed', text: t('report.printed', { at: timeText(Date.now()) }) })),
+    facts([
+      [t('report.sample'), s?.id || t('report.noSample'), 'sample'],
+      [t('report.date'), dateText(s?.date), 'date'],
+      [t('report.reviewer'), s?.reviewer || '—', 'reviewer'],
+      [t('report.status'), status, 'status'],
+    ], 'r-sample'));
+}
+
+function swatch(k) {
+  const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+  const i = state.info.classes.indexOf(k);
+  sw.style.background = i < 0 ? GREY : classColour(i);
+  return sw;
+}
+
+const pctText = (p) => (p === null ? '—' : pct(p / 100, 1));
+const absText = (x) => (x === null || x === undefined ? '—' : num(x, 2));
+
+function counts(s) {
+  const p = progress(s);
+  const abs = s.absolute !== null;
+  const rows = LEUKOCYTES.map((k) => el('tr', { dataset: { class: k } }, el('th', { scope: 'row' }, swatch(k), className(k)),
+    el('td', { text: String(s.differential[k].count) }), el('td', { text: pctText(s.differential[k].percent) }),
+    abs ? el('td', { text: absText(s.absolute[k]) }) : null));
+  const diff = el('table', { class: 'r-diff' },
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('diff.class') }), el('th', { scope: 'col', text: t('diff.count') }),
+      el('th', { scope: 'col', text: t('diff.pct') }), abs ? el('th', { scope: 'col', text: t('diff.abs') }) : null)),
+    el('tbody', {}, rows),
+    el('tfoot', {}, el('tr', {}, el('th', { scope: 'row', text: t('diff.wbc') }), el('td', { text: String(s.wbc) }), el('td', { text: s.wbc ? pct(1, 0) : '—' }),
+      abs ? el('td', { text: absText(s.wbc_corrected) }) : null)));
+  const line = (label, n, extra = '', key = '') => el('tr', { dataset: { group: key } }, el('th', { scope: 'row', text: label }), el('td', { text: String(n) }), el('td', { text: extra }));
+  const apart = el('table', { class: 'r-apart' }, el('tbody', {},
+    line(t('diff.nrbc'), s.nrbc, s.nrbc_per_100_wbc === null ? '—' : t('diff.nrbcPer100', { v: num(s.nrbc_per_100_wbc, 1) }), NRBC),
+    line(t('diff.platelets'), s.platelets, '', PLATELET),
+    s.other ? line(t('report.otherClasses'), s.other, '', 'other') : null,
+    line(t('group.unidentified'), s.unidentified, '', 'unidentified'),
+    line(t('group.excluded'), s.excluded, '', 'excluded'),
+    line(t('group.error'), s.failed, '', 'failed'),
+    line(t('report.total'), s.total, '', 'total')));
+  const top = el('p', { class: 'r-progress' }, el('strong', { text: t('count.progress', { n: p.counted, target: p.target }) }));
+  if (p.low && s.wbc > 0) top.append(' ', el('span', { class: 'r-low', text: `⚠ ${t('count.low', { n: s.wbc, target: s.target })}` }));
+  const wbc = s.wbc_total === null ? null : el('p', { class: 'r-wbc', text: s.wbc_corrected === null ? t('diff.wbcGivenOnly', { wbc: absText(s.wbc_total) })
+    : t('diff.wbcLine', { wbc: absText(s.wbc_total), corrected: absText(s.wbc_corrected) }) });
+  return el('section', { class: 'r-counts' }, top, el('div', { class: 'r-tables' }, diff, apart), wbc);
+}
+
+function thumbs() {
+  const groups = byClass();
+  const order = [...LEUKOCYTES, NRBC, PLATELET, ...state.info.classes.filter((k) => ![...LEUKOCYTES, NRBC, PLATELET].includes(k))];
+  const rows = [];
+  for (const k of order) {
+    const i = state.info.classes.indexOf(k);
+    const cells = i < 0 ? [] : groups.get(i);
+    if (!cells.length) continue;
+    const strip = el('div', { class: 'r-strip' });
+    for (const c of cells.slice(0, THUMBS_PER_CLASS)) {
+      const url = held.get(c.id);
+      strip.append(url ? el('img', { src: url, alt: '', width: '48', height: '48' }) : el('span', { class: 'r-noimg', title: t('report.noImage') }));
+    }
+    if (cells.length > THUMBS_PER_CLASS) strip.append(el('span', { class: 'r-more', text: t('report.more', { n: cells.length - THUMBS_PER_CLASS }) }));
+    rows.push(el('div', { class: 'r-class', dataset: { class: k } }, el('span', { class: 'r-cname' }, swatch(k), `${className(k)} (${cells.length})`), strip));
+  }
+  return el('section', { class: 'r-thumbs' }, el('h2', { text: t('report.cells') }), rows);
+}
+
+// The files not counted, by name: failed ones with the reason, excluded ones.
+function files() {
+  const failed = [], excluded = [];
+  for (const c of state.cells.values()) {
+    const g = groupOf(c);
+    if (g === 'error') failed.push(`${c.name} — ${errorText(c.error)}`);
+    else if (g === 'excluded') excluded.push(c.name);
+  }
+  const list = (title, names, key) => {
+    if (!names.length) return null;
+    const items = names.slice(0, FILES_LISTED).map((n) => el('li', { text: n }));
+    if (names.length > FILES_LISTED) items.push(el('li', { class: 'r-more', text: t('report.more', { n: names.length - FILES_LISTED }) }));
+    return el('div', { class: 'r-files', dataset: { list: key } }, el('h2', { text: `${title} (${names.length})` }), el('ul', {}, items));
+  };
+  const parts = [list(t('report.failedFiles'), failed, 'failed'), list(t('report.excludedFiles'), excluded, 'excluded')].filter(Boolean);
+  return parts.length ? el('section', { class: 'r-lists' }, parts) : null;
+}
+
+function footer() {
+  const thr = state.threshold;
+  const ood = state.mapOk && Number.isFinite(state.map?.ood?.threshold) ? num(state.map.ood.threshold, 4) : t('report.noOod');
+  return el('footer', { class: 'r-foot' },
+    el('p', { class: 'r-software', text: t('report.software', { version: APP_VERSION, model: state.info.modelName, conf: num(thr, Math.round(thr * 1000) % 10 ? 3 : 2), ood }) }),
+    el('p', { class: 'r-disclaimer', text: t('report.disclaimer') }));
+}
