@@ -3,12 +3,15 @@
 // class; clicking (or Enter on) one of the user's points opens that cell.
 import { state, groupOf, groupName, classColour, GREY, el } from '../state.js';
 import { t, className } from '../i18n.js';
+import { drawRegions } from './regions.js';
 
 const $ = (id) => document.getElementById(id);
 let api = null;
 let hits = [];          // drawn points in CSS px: {x, y, r, kind: 'ref'|'user', i|id}
 let cursor = -1;        // keyboard position in keyOrder()
 let size = 0;
+const REGIONS_KEY = 'bloodcell.mapRegions';
+let showRegions = true;       // the class regions under the points (regions.js); the choice is kept
 
 export function initMap(a) {
   api = a;
@@ -22,6 +25,14 @@ export function initMap(a) {
   });
   canvas.addEventListener('keydown', onKey);
   canvas.addEventListener('blur', hideTip);
+  try { showRegions = localStorage.getItem(REGIONS_KEY) !== '0'; } catch { /* storage may be off */ }
+  const box = $('map-regions');
+  box.checked = showRegions;
+  box.addEventListener('change', () => {
+    showRegions = box.checked;
+    try { localStorage.setItem(REGIONS_KEY, showRegions ? '1' : '0'); } catch { /* ignore */ }
+    drawMain();
+  });
   new ResizeObserver(() => { if (!$('view-map').hidden) drawMain(); }).observe($('view-map'));
 }
 
@@ -30,7 +41,7 @@ function coords(w, pad) {
 }
 
 // Draws the scatter on any canvas at CSS size w x w. Returns the hit list.
-export function drawScatter(canvas, w, { highlight = null, small = false } = {}) {
+export function drawScatter(canvas, w, { highlight = null, small = false, regions = false } = {}) {
   const dpr = window.devicePixelRatio || 1;
   canvas.width = Math.round(w * dpr);
   canvas.height = Math.round(w * dpr);
@@ -44,7 +55,9 @@ export function drawScatter(canvas, w, { highlight = null, small = false } = {})
   if (!map) return out;
   const css = getComputedStyle(canvas);
   const fg = css.color || '#111';
-  const P = coords(w, small ? 6 : 12);
+  const pad = small ? 6 : 12;
+  const P = coords(w, pad);
+  canvas.dataset.regions = regions ? String(drawRegions(ctx, map, pad, pad, w - 2 * pad, classColour)) : '0';
   const rr = small ? 2.4 : Math.max(2.6, w / 200);
   ctx.globalAlpha = small ? 0.5 : 0.65;
   map.points.forEach((p, i) => {
@@ -87,7 +100,7 @@ export function drawMain() {
   const box = $('map').parentElement;
   const avail = Math.min(box.clientWidth || 320, 720);
   size = Math.max(200, avail);
-  hits = drawScatter($('map'), size, { highlight: state.current });
+  hits = drawScatter($('map'), size, { highlight: state.current, regions: showRegions });
   const nUser = hits.filter((h) => h.kind === 'user').length;
   $('map').setAttribute('aria-label', state.map ? t('map.alt', { n: state.map.points.length, m: nUser }) : t('map.unavailable', { error: state.mapError }));
   renderLegend();
