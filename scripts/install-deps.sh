@@ -13,6 +13,7 @@ APT_PACKAGES=(
   chromium
   python3-torch python3-torchvision python3-numpy python3-pil python3-sklearn python3-onnx
   webp
+  poppler-utils
 )
 
 missing=()
