@@ -114,7 +114,7 @@ export function unmark() {
 
 // Any change of a cell after sign-off takes the mark away. why: 'reassign', 'added', 'import',
 // 'threshold', 'cleared'. Returns whether there was a mark.
-export let lastCleared = null;    // {why, id} of the last mark taken away, for the sample bar
+export let lastCleared = null;    // {why, key} of the last mark taken away, for the sample bar
 export function markChanged(why) {
   const s = state.sample;
   if (!s?.reviewed) return false;

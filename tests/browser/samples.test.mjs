@@ -465,3 +465,56 @@ test('per sample export and import: a JSON export comes back as its own sample, 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// Elements (visible) that stick out past the right edge of a viewport `w` wide.
+const pastEdge = (page, w) => page.evaluate((width) => [...document.querySelectorAll('#sample-bar *, #sample-dialog *')].filter((e) => {
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.right > width + 1;
+}).map((e) => `${e.tagName}#${e.id} right=${Math.round(e.getBoundingClientRect().right)}`), w);
+
+for (const [name, opts] of [
+  ['390x844 phone, Colombian Spanish', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'es-CO' }],
+  ['1280x800, English', { viewport: { width: 1280, height: 800 }, locale: 'en-US' }],
+]) {
+  test(`the sample bar at ${name}: fits, works from the keyboard, labelled`, async () => {
+    const { context, page, errors } = await openApp(browser, server.url, opts);
+    const w = opts.viewport.width, es = opts.locale.startsWith('es');
+    assert.equal(await page.textContent('label[for="sample-select"]'), es ? 'Muestra' : 'Sample');
+    assert.equal(await page.textContent('#sample-status'), es ? 'Sin revisar' : 'Not reviewed');
+    assert.equal(await page.getAttribute('#sample-delete', 'aria-label'), es ? 'Eliminar esta muestra' : 'Delete this sample');
+    // one row on a desktop screen
+    if (!es) assert.ok((await page.$eval('#sample-bar', (b) => b.getBoundingClientRect().height)) < 70);
+    // Keyboard: the New button opens the dialog with the focus in the ID; Enter creates the sample.
+    const longId = 'ACC-' + '7'.repeat(96);
+    await page.focus('#sample-new');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#sample-dialog[open]');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'sd-id');
+    assert.deepEqual(await pastEdge(page, w), [], 'the dialog fits');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#sample-dialog:not([open])', { state: 'attached' });
+    await page.keyboard.press('Enter');      // the focus is back on New
+    await page.waitForSelector('#sample-dialog[open]');
+    const b = await openedCount(page);
+    await page.keyboard.type(longId);
+    await page.keyboard.press('Enter');
+    await waitOpened(page, b, longId);
+    assert.deepEqual(await pastEdge(page, w), [], 'a 100-character ID does not widen the page');
+    const [sw, cw] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.ok(sw <= cw, `scrollWidth ${sw} > ${cw}`);
+    // The switcher works from the keyboard too.
+    const before = await openedCount(page);
+    await page.focus('#sample-select');
+    await page.keyboard.press('ArrowUp');
+    await waitOpened(page, before, es ? 'Muestra 1' : 'Sample 1');
+    // Initials typed in the bar are kept; an empty sample cannot be signed off.
+    await page.fill('#sample-reviewer', 'lv');
+    await page.keyboard.press('Tab');
+    await page.waitForFunction(() => document.getElementById('sample-select').selectedOptions.length === 1);
+    await page.focus('#sample-signoff');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.textContent('#sample-note'), es ? 'No se marcó como revisada: esta muestra todavía no tiene células.' : 'Not marked reviewed: this sample has no cells yet.');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}

@@ -17,7 +17,10 @@ export function initSampleBar(a) {
   samples.onSampleChange((s, why) => {
     if (why === 'open') { note = null; samples.forgetCleared(); }
     const cleared = samples.lastCleared;
-    if (why === 'mark' && cleared && cleared.key === s?.key && !s.reviewed) setNote(`signoff.cleared.${cleared.why}`);
+    if (why === 'mark' && cleared && cleared.key === s?.key && !s.reviewed) {
+      setNote(`signoff.cleared.${cleared.why}`);
+      samples.forgetCleared();
+    }
     render();
   });
   onLangChange(() => { build(); render(); });
@@ -51,13 +54,13 @@ function buildDialogs() {
     help ? el('p', { class: 'muted small', id: `${id}-help`, text: help }) : null);
   const details = el('dialog', { id: 'sample-dialog', class: 'sample-dialog', 'aria-labelledby': 'sd-title' },
     el('form', { novalidate: true, onsubmit: (e) => { e.preventDefault(); saveDialog(); } },
-      el('h2', { id: 'sd-title' }),
+      el('h2', { id: 'sd-title', text: t('sample.newTitle') }),
       field('sd-id', t('sample.id'), el('input', { id: 'sd-id', type: 'text', maxlength: String(samples.MAX_ID), required: true, autocomplete: 'off', 'aria-describedby': 'sd-id-help' }), t('sample.idHelp')),
       field('sd-date', t('sample.date'), el('input', { id: 'sd-date', type: 'date' })),
       field('sd-reviewer', t('sample.reviewerOptional'), el('input', { id: 'sd-reviewer', type: 'text', maxlength: String(samples.MAX_INITIALS), size: '6', autocomplete: 'off' })),
       el('p', { id: 'sd-error', class: 'error', role: 'alert' }),
       el('div', { class: 'row wrap' },
-        el('button', { type: 'submit', id: 'sd-save', class: 'primary' }),
+        el('button', { type: 'submit', id: 'sd-save', class: 'primary', text: t('sample.create') }),
         el('button', { type: 'button', id: 'sd-cancel', text: t('sample.cancel'), onclick: () => $('sample-dialog').close() }))));
   const signoff = el('dialog', { id: 'signoff-dialog', class: 'sample-dialog', 'aria-labelledby': 'so-title' },
     el('form', { novalidate: true, onsubmit: (e) => { e.preventDefault(); signWith($('so-initials').value); } },
