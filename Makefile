@@ -20,7 +20,7 @@ STB_CFLAGS := -std=c99 -O2 -g -w
 
 KERNEL_SCALAR := $(wildcard src/kernels/*/*scalar.c) src/kernels/select.c
 KERNEL_SIMD := $(wildcard src/kernels/*/*wasmsimd.c)
-ENGINE_SRC := src/engine.c src/model.c src/ops.c src/preprocess.c src/bc_status.c
+ENGINE_SRC := src/engine.c src/model.c src/ops.c src/preprocess.c src/frame.c src/bc_status.c
 HEADERS := $(wildcard src/*.h src/kernels/*.h)
 
 N := build/native
@@ -63,9 +63,18 @@ $(N)/test_ops_xnnpack: tests/test_ops_xnnpack.c src/ops.c $(KERNEL_SCALAR) $(HEA
 	gcc $(NATIVE_CFLAGS) $< src/ops.c $(KERNEL_SCALAR) $(NATIVE_LIBS) -o $@
 
 RESAMPLE_SCALAR := src/kernels/u8-rgb-hresample/scalar.c
-$(N)/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status.c src/preprocess.h $(RESAMPLE_SCALAR) $(N)/stb_image.o
+$(N)/test_preprocess: tests/test_preprocess.c src/preprocess.c src/frame.c src/bc_status.c src/preprocess.h src/frame.h $(RESAMPLE_SCALAR) $(N)/stb_image.o
 	@mkdir -p $(@D)
-	gcc $(CFLAGS_COMMON) -O2 -g $< src/preprocess.c src/bc_status.c $(RESAMPLE_SCALAR) $(N)/stb_image.o -lm -o $@
+	gcc $(CFLAGS_COMMON) -O2 -g $< src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR) $(N)/stb_image.o -lm -o $@
+
+# The preprocessing as a shared library for the training side (scripts/model/pbc_data.py, ctypes).
+PRE_LIB_SRC := src/preprocess_lib.c src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR)
+$(N)/pic/stb_image.o: src/stb_image_impl.c
+	@mkdir -p $(@D)
+	gcc $(STB_CFLAGS) -fPIC -c $< -o $@
+
+$(N)/libbcpreprocess.so: $(PRE_LIB_SRC) src/preprocess.h src/frame.h $(N)/pic/stb_image.o
+	gcc $(CFLAGS_COMMON) -O2 -g -fPIC -shared -fvisibility=hidden $(PRE_LIB_SRC) $(N)/pic/stb_image.o -lm -o $@
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 $(N)/san/test_engine: tests/test_engine.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/san/stb_image.o
@@ -76,9 +85,9 @@ $(N)/san/test_ops_xnnpack: tests/test_ops_xnnpack.c src/ops.c $(KERNEL_SCALAR) $
 	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $(SAN_FLAGS) $< src/ops.c $(KERNEL_SCALAR) $(NATIVE_LIBS) -o $@
 
-$(N)/san/test_preprocess: tests/test_preprocess.c src/preprocess.c src/bc_status.c src/preprocess.h $(RESAMPLE_SCALAR) $(N)/san/stb_image.o
+$(N)/san/test_preprocess: tests/test_preprocess.c src/preprocess.c src/frame.c src/bc_status.c src/preprocess.h src/frame.h $(RESAMPLE_SCALAR) $(N)/san/stb_image.o
 	@mkdir -p $(@D)
-	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< src/preprocess.c src/bc_status.c $(RESAMPLE_SCALAR) $(N)/san/stb_image.o -lm -o $@
+	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR) $(N)/san/stb_image.o -lm -o $@
 
 # ---- wasm -----------------------------------------------------------------------------------
 WASM_CFLAGS := $(CFLAGS_COMMON) -O3 -msimd128 -DNDEBUG -isystem $(W)/include

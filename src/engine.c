@@ -25,6 +25,7 @@ struct bc_engine {
   int8_t **values;          /* one buffer per model value, with kernel over-read slack */
   bc_engine_op *ops;
   uint8_t *rgb;
+  bc_frame_result frame;    /* how the last image was framed */
   float logits[BC_MODEL_MAX_CLASSES], probs[BC_MODEL_MAX_CLASSES];
   float *embedding;
   float *cam_weights;       /* [K][C] dequantized LOGITS weights */
@@ -122,7 +123,7 @@ bc_status bc_engine_load(const uint8_t *bytes, size_t n, bc_backend backend, bc_
     m->input_size, {m->mean[0], m->mean[1], m->mean[2]}, {m->std[0], m->std[1], m->std[2]},
     in->q.scale, in->q.zero_point,
   };
-  s = bc_preprocessor_init(&e->pre, &pc);
+  s = bc_preprocessor_init_mode(&e->pre, &pc, m->resize_mode);
   if (s != BC_OK) { bc_engine_free(e); return fail(msg, msg_len, s, "model preprocessing parameters rejected"); }
   e->values = calloc((size_t)m->n_values, sizeof(int8_t *));
   e->ops = calloc((size_t)m->n_ops, sizeof(bc_engine_op));
@@ -275,7 +276,10 @@ void bc_engine_forward(bc_engine *e) {
 }
 
 bc_status bc_engine_preprocess(bc_engine *e, const uint8_t *bytes, size_t n, char *msg, size_t msg_len) {
-  return bc_preprocess(&e->pre, bytes, n, e->rgb, e->values[0], msg, msg_len);
+  bc_frame_result fr;
+  const bc_status s = bc_preprocess_ex(&e->pre, bytes, n, e->rgb, e->values[0], &fr, msg, msg_len);
+  if (s == BC_OK) e->frame = fr;
+  return s;
 }
 
 bc_status bc_engine_classify(bc_engine *e, const uint8_t *bytes, size_t n, char *msg, size_t msg_len) {
@@ -287,8 +291,10 @@ bc_status bc_engine_classify(bc_engine *e, const uint8_t *bytes, size_t n, char 
 
 bc_status bc_engine_classify_pixels(bc_engine *e, const uint8_t *pixels, int w, int h, int channels,
                                     char *msg, size_t msg_len) {
-  const bc_status s = bc_preprocess_pixels(&e->pre, pixels, w, h, channels, e->rgb, e->values[0], msg, msg_len);
+  bc_frame_result fr;
+  const bc_status s = bc_preprocess_pixels_ex(&e->pre, pixels, w, h, channels, e->rgb, e->values[0], &fr, msg, msg_len);
   if (s != BC_OK) return s;
+  e->frame = fr;
   bc_engine_forward(e);
   return BC_OK;
 }
@@ -322,6 +328,8 @@ const char *bc_engine_kernels_isa(const bc_engine *e) {
 }
 int8_t *bc_engine_input(bc_engine *e) { return e->values[0]; }
 const uint8_t *bc_engine_rgb(const bc_engine *e) { return e->rgb; }
+const bc_frame_result *bc_engine_frame(const bc_engine *e) { return &e->frame; }
+int bc_engine_resize_mode(const bc_engine *e) { return e->model.resize_mode; }
 const float *bc_engine_logits(const bc_engine *e) { return e->logits; }
 const float *bc_engine_probs(const bc_engine *e) { return e->probs; }
 const float *bc_engine_embedding(const bc_engine *e) { return e->embedding; }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "bc_status.h"
 #include "model.h"
+#include "frame.h"
 
 typedef enum bc_backend { BC_BACKEND_OWN = 0, BC_BACKEND_XNNPACK = 1 } bc_backend;
 
@@ -39,6 +40,10 @@ const char *bc_engine_kernels_isa(const bc_engine *e);
 /* The model's input buffer (S*S*3 int8) and the last preprocessed image (S*S*3 RGB uint8). */
 int8_t *bc_engine_input(bc_engine *e);
 const uint8_t *bc_engine_rgb(const bc_engine *e);
+/* How the last preprocessed image was framed (frame.h): path, red-cell diameter, white-cell box, crop. In
+ * resize mode 0 always the centre crop with nothing estimated; all zero before the first image. */
+const bc_frame_result *bc_engine_frame(const bc_engine *e);
+int bc_engine_resize_mode(const bc_engine *e);   /* the model file's resize mode (models/FORMAT.md) */
 
 /* Image bytes -> preprocess -> forward. On error nothing else changes and msg says why. */
 bc_status bc_engine_classify(bc_engine *e, const uint8_t *bytes, size_t n, char *msg, size_t msg_len);

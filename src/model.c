@@ -315,7 +315,7 @@ static void parse_body(reader *r, bc_model *m) {
     }
   }
   m->input_size = rd_range(r, "input size", 16, 512);
-  m->resize_mode = rd_range(r, "resize mode", 0, 0);
+  m->resize_mode = rd_range(r, "resize mode", 0, 1);   /* preprocess.h: BC_RESIZE_CENTRE, BC_RESIZE_FRAME */
   for (int c = 0; c < 3; c++) {
     m->mean[c] = rd_f32(r, "mean");
     if (!r->failed && !isfinite(m->mean[c])) bad(r, "mean is not finite");

@@ -513,6 +513,11 @@ void bc_preprocessor_free(bc_preprocessor *p) {
   free(p->ring);
   free(p->acc);
   free(p->rowbuf);
+  free(p->padrow);
+  bc_frame_scratch_free(p->frame);
+  free(p->frame);
+  p->padrow = NULL;
+  p->frame = NULL;
   p->coef = NULL;
   p->bounds = NULL;
   p->wtmp = NULL;
@@ -525,9 +530,15 @@ void bc_preprocessor_free(bc_preprocessor *p) {
 static int finite_f(float v) { return v == v && v - v == 0.0f; }
 
 bc_status bc_preprocessor_init(bc_preprocessor *p, const bc_preprocess_config *cfg) {
+  return bc_preprocessor_init_mode(p, cfg, BC_RESIZE_CENTRE);
+}
+
+bc_status bc_preprocessor_init_mode(bc_preprocessor *p, const bc_preprocess_config *cfg, int resize_mode) {
   int c, v, S, k;
   if (!p) return BC_ERR_ARGUMENT;
   memset(p, 0, sizeof *p);
+  if (resize_mode != BC_RESIZE_CENTRE && resize_mode != BC_RESIZE_FRAME) return BC_ERR_ARGUMENT;
+  p->resize_mode = resize_mode;
   if (!cfg || cfg->size < 1 || cfg->size > BC_MAX_INPUT_SIZE) return BC_ERR_ARGUMENT;
   if (!finite_f(cfg->input_scale) || !(cfg->input_scale > 0.0f)) return BC_ERR_ARGUMENT;
   if (cfg->input_zero_point < -128 || cfg->input_zero_point > 127) return BC_ERR_ARGUMENT;
@@ -555,7 +566,13 @@ bc_status bc_preprocessor_init(bc_preprocessor *p, const bc_preprocess_config *c
   p->ring = (uint8_t *)malloc(((size_t)k + 1) * (size_t)S * 3); /* k rows + one output row */
   p->acc = (int32_t *)malloc((size_t)S * 3 * sizeof(int32_t));
   p->rowbuf = (uint8_t *)malloc((size_t)BC_MAX_IMAGE_DIM * 3);
-  if (!p->coef || !p->bounds || !p->wtmp || !p->ring || !p->acc || !p->rowbuf) {
+  p->padrow = (uint8_t *)malloc((size_t)S * 3);
+  if (resize_mode == BC_RESIZE_FRAME) {
+    p->frame = (bc_frame_scratch *)malloc(sizeof *p->frame);
+    if (p->frame && bc_frame_scratch_init(p->frame) != BC_OK) { free(p->frame); p->frame = NULL; }
+  }
+  if (!p->coef || !p->bounds || !p->wtmp || !p->ring || !p->acc || !p->rowbuf || !p->padrow ||
+      (resize_mode == BC_RESIZE_FRAME && !p->frame)) {
     bc_preprocessor_free(p);
     return BC_ERR_NOMEM;
   }
@@ -613,17 +630,19 @@ static uint8_t clip8(int32_t v) {
 
 typedef struct source {
   const uint8_t *px;
-  int w, ch, x0, y0, m, ignore_alpha;
+  int w, h, ch, x0, y0, m, ignore_alpha;   /* the crop (x0, y0, m) may reach beyond the image ... */
+  uint8_t bg[3];                           /* ... which is then this colour */
 } source;
 
-/* Crop row r as m RGB pixels. Alpha is composited over white exactly like PIL's alpha_composite / paste
+static int row_inside(const source *s, int y) { return y >= 0 && y < s->h; }
+
+/* m pixels from in as RGB. Alpha is composited over white exactly like PIL's alpha_composite / paste
  * with mask onto white: round((c*a + 255*(255-a)) / 255). */
-static const uint8_t *crop_row(const source *s, int r, uint8_t *buf) {
-  const uint8_t *in = s->px + ((size_t)(s->y0 + r) * (size_t)s->w + (size_t)s->x0) * (size_t)s->ch;
-  int i, m = s->m;
+static void to_rgb(const source *s, const uint8_t *in, int m, uint8_t *buf) {
+  int i;
   uint8_t *o = buf;
   switch (s->ch) {
-    case 3: return in;
+    case 3: memcpy(buf, in, (size_t)m * 3); return;
     case 4:
       for (i = 0; i < m; i++, in += 4, o += 3) {
         unsigned a = s->ignore_alpha ? 255u : in[3];
@@ -636,18 +655,36 @@ static const uint8_t *crop_row(const source *s, int r, uint8_t *buf) {
           o[2] = (uint8_t)((in[2] * a + bg) / 255u);
         }
       }
-      return buf;
+      return;
     case 2:
       for (i = 0; i < m; i++, in += 2, o += 3) {
         unsigned a = in[1];
         uint8_t g = (uint8_t)((in[0] * a + 255u * (255u - a) + 127u) / 255u);
         o[0] = o[1] = o[2] = g;
       }
-      return buf;
+      return;
     default:
       for (i = 0; i < m; i++, in += 1, o += 3) o[0] = o[1] = o[2] = in[0];
-      return buf;
+      return;
   }
+}
+
+/* Crop row r as m RGB pixels; the part outside the image is the background colour. */
+static const uint8_t *crop_row(const source *s, int r, uint8_t *buf) {
+  const int y = s->y0 + r;
+  int x0, x1, i;
+  if (row_inside(s, y) && s->x0 >= 0 && s->x0 + s->m <= s->w) {
+    const uint8_t *in = s->px + ((size_t)y * (size_t)s->w + (size_t)s->x0) * (size_t)s->ch;
+    if (s->ch == 3) return in;
+    to_rgb(s, in, s->m, buf);
+    return buf;
+  }
+  x0 = s->x0 < 0 ? 0 : s->x0;                 /* the image columns inside the crop, [x0, x1) */
+  x1 = s->x0 + s->m < s->w ? s->x0 + s->m : s->w;
+  for (i = 0; i < s->m; i++) { buf[i * 3] = s->bg[0]; buf[i * 3 + 1] = s->bg[1]; buf[i * 3 + 2] = s->bg[2]; }
+  if (row_inside(s, y) && x0 < x1)
+    to_rgb(s, s->px + ((size_t)y * (size_t)s->w + (size_t)x0) * (size_t)s->ch, x1 - x0, buf + (size_t)(x0 - s->x0) * 3);
+  return buf;
 }
 
 /* Pillow's horizontal pass over one crop row (src_w pixels), as a kernel with a scalar twin. */
@@ -662,7 +699,7 @@ static bc_status run_pipeline(const bc_preprocessor *p, const source *s, uint8_t
   const int S = p->cfg.size, kmax = p->kmax, rowlen = S * 3;
   uint8_t *out_row = p->ring + (size_t)kmax * (size_t)rowlen;
   int32_t *acc = p->acc;
-  int ksize, yy, y, i, next_row;
+  int ksize, yy, y, i, next_row, pad_ready = 0;
 
   ksize = compute_coeffs(p, s->m);
   if (ksize == 0) {
@@ -674,9 +711,20 @@ static bc_status run_pipeline(const bc_preprocessor *p, const source *s, uint8_t
     const int32_t *k = p->coef + (size_t)yy * (size_t)ksize;
     int ymin = p->bounds[yy * 2], ymax = p->bounds[yy * 2 + 1];
     if (next_row < ymin) next_row = ymin;
-    for (; next_row < ymin + ymax; next_row++)
-      hresample((size_t)S, crop_row(s, next_row, p->rowbuf), (size_t)s->m,
-                p->ring + (size_t)(next_row % kmax) * (size_t)rowlen, p->coef, p->bounds, (size_t)ksize);
+    for (; next_row < ymin + ymax; next_row++) {
+      uint8_t *dst = p->ring + (size_t)(next_row % kmax) * (size_t)rowlen;
+      if (row_inside(s, s->y0 + next_row)) {
+        hresample((size_t)S, crop_row(s, next_row, p->rowbuf), (size_t)s->m, dst, p->coef, p->bounds, (size_t)ksize);
+        continue;
+      }
+      /* a row of padding above or below the image resamples the same every time */
+      if (!pad_ready) {
+        hresample((size_t)S, crop_row(s, next_row, p->rowbuf), (size_t)s->m, p->padrow, p->coef, p->bounds,
+                  (size_t)ksize);
+        pad_ready = 1;
+      }
+      memcpy(dst, p->padrow, (size_t)rowlen);
+    }
     /* Tap by tap along the whole row, so that the inner loops vectorise (wasm SIMD, SSE): the same
      * int32 sums as Pillow's pixel-by-pixel loop, added in another order (exact: no overflow). */
     for (i = 0; i < rowlen; i++) acc[i] = 1 << (PRECISION_BITS - 1);
@@ -701,28 +749,54 @@ static bc_status run_pipeline(const bc_preprocessor *p, const source *s, uint8_t
 }
 
 static bc_status check_preprocessor(const bc_preprocessor *p, char *msg, size_t ml) {
-  if (!p || !p->coef || !p->ring || !p->rowbuf || !p->bounds || !p->acc || !p->wtmp || p->cfg.size < 1) {
+  if (!p || !p->coef || !p->ring || !p->rowbuf || !p->bounds || !p->acc || !p->wtmp || !p->padrow || p->cfg.size < 1) {
     set_msg(msg, ml, "preprocessor not initialised");
     return BC_ERR_ARGUMENT;
   }
   return BC_OK;
 }
 
-static bc_status preprocess_source(const bc_preprocessor *p, const uint8_t *px, int w, int h, int ch,
-                                   int ignore_alpha, uint8_t *rgb_out, int8_t *tensor_out, char *msg, size_t ml) {
+static bc_status run_crop(const bc_preprocessor *p, const uint8_t *px, int w, int h, int ch, int ignore_alpha,
+                          const bc_frame_result *fr, uint8_t *rgb_out, int8_t *tensor_out, char *msg, size_t ml) {
   source s;
   s.px = px;
   s.w = w;
+  s.h = h;
   s.ch = ch;
-  s.m = w < h ? w : h;
-  s.x0 = (w - s.m) / 2;
-  s.y0 = (h - s.m) / 2;
+  s.m = fr->crop_side;
+  s.x0 = fr->crop_x0;
+  s.y0 = fr->crop_y0;
   s.ignore_alpha = ignore_alpha;
+  s.bg[0] = (uint8_t)fr->bg_r;
+  s.bg[1] = (uint8_t)fr->bg_g;
+  s.bg[2] = (uint8_t)fr->bg_b;
   return run_pipeline(p, &s, rgb_out, tensor_out, msg, ml);
 }
 
-bc_status bc_preprocess_pixels(const bc_preprocessor *p, const uint8_t *pixels, int w, int h, int channels,
-                               uint8_t *rgb_out, int8_t *tensor_out, char *msg, size_t msg_len) {
+/* Mode 0: the centre crop, nothing analysed. Mode 1: bc_frame_analyse (its centre crop where it cannot run,
+ * e.g. a 20000x1 strip over BC_MAX_IMAGE_DIM). */
+static bc_status preprocess_source(const bc_preprocessor *p, const uint8_t *px, int w, int h, int ch,
+                                   int ignore_alpha, uint8_t *rgb_out, int8_t *tensor_out, bc_frame_result *frame,
+                                   char *msg, size_t ml) {
+  bc_frame_result fr;
+  bc_status s;
+  memset(&fr, 0, sizeof fr);
+  fr.path = BC_FRAME_CENTRE;
+  fr.crop_side = w < h ? w : h;
+  fr.crop_x0 = (w - fr.crop_side) / 2;
+  fr.crop_y0 = (h - fr.crop_side) / 2;
+  fr.bg_r = fr.bg_g = fr.bg_b = 255;
+  if (p->resize_mode == BC_RESIZE_FRAME) {
+    const bc_frame_image im = {px, w, h, ch, ignore_alpha};
+    (void)bc_frame_analyse(p->frame, &im, &fr);
+  }
+  s = run_crop(p, px, w, h, ch, ignore_alpha, &fr, rgb_out, tensor_out, msg, ml);
+  if (s == BC_OK && frame) *frame = fr;
+  return s;
+}
+
+static bc_status check_pixels(const bc_preprocessor *p, const uint8_t *pixels, int w, int h, int channels,
+                              char *msg, size_t msg_len) {
   bc_status s = check_preprocessor(p, msg, msg_len);
   if (s != BC_OK) return s;
   if (!pixels) {
@@ -738,7 +812,36 @@ bc_status bc_preprocess_pixels(const bc_preprocessor *p, const uint8_t *pixels, 
             BC_MAX_IMAGE_DIM);
     return BC_ERR_TOO_LARGE;
   }
-  return preprocess_source(p, pixels, w, h, channels, 0, rgb_out, tensor_out, msg, msg_len);
+  return BC_OK;
+}
+
+bc_status bc_preprocess_pixels_ex(const bc_preprocessor *p, const uint8_t *pixels, int w, int h, int channels,
+                                  uint8_t *rgb_out, int8_t *tensor_out, bc_frame_result *frame, char *msg,
+                                  size_t msg_len) {
+  const bc_status s = check_pixels(p, pixels, w, h, channels, msg, msg_len);
+  if (s != BC_OK) return s;
+  return preprocess_source(p, pixels, w, h, channels, 0, rgb_out, tensor_out, frame, msg, msg_len);
+}
+
+bc_status bc_preprocess_pixels(const bc_preprocessor *p, const uint8_t *pixels, int w, int h, int channels,
+                               uint8_t *rgb_out, int8_t *tensor_out, char *msg, size_t msg_len) {
+  return bc_preprocess_pixels_ex(p, pixels, w, h, channels, rgb_out, tensor_out, NULL, msg, msg_len);
+}
+
+bc_status bc_preprocess_crop(const bc_preprocessor *p, const uint8_t *pixels, int w, int h, int channels,
+                             const bc_frame_result *crop, uint8_t *rgb_out, int8_t *tensor_out, char *msg,
+                             size_t msg_len) {
+  const bc_status s = check_pixels(p, pixels, w, h, channels, msg, msg_len);
+  if (s != BC_OK) return s;
+  if (!crop || crop->crop_side < 1 || crop->crop_side > BC_MAX_IMAGE_DIM || crop->bg_r < 0 || crop->bg_r > 255 ||
+      crop->bg_g < 0 || crop->bg_g > 255 || crop->bg_b < 0 || crop->bg_b > 255 ||
+      crop->crop_x0 < -BC_MAX_IMAGE_DIM || crop->crop_x0 > BC_MAX_IMAGE_DIM ||
+      crop->crop_y0 < -BC_MAX_IMAGE_DIM || crop->crop_y0 > BC_MAX_IMAGE_DIM) {
+    set_msg(msg, msg_len, "bad crop (side 1..%d, origin within +-%d, background 0..255)", BC_MAX_IMAGE_DIM,
+            BC_MAX_IMAGE_DIM);
+    return BC_ERR_ARGUMENT;
+  }
+  return run_crop(p, pixels, w, h, channels, 0, crop, rgb_out, tensor_out, msg, msg_len);
 }
 
 bc_status bc_image_info(const uint8_t *bytes, size_t n, int *w, int *h, int *channels, char *msg, size_t msg_len) {
@@ -758,6 +861,11 @@ bc_status bc_image_info(const uint8_t *bytes, size_t n, int *w, int *h, int *cha
 
 bc_status bc_preprocess(const bc_preprocessor *p, const uint8_t *bytes, size_t n, uint8_t *rgb_out,
                         int8_t *tensor_out, char *msg, size_t msg_len) {
+  return bc_preprocess_ex(p, bytes, n, rgb_out, tensor_out, NULL, msg, msg_len);
+}
+
+bc_status bc_preprocess_ex(const bc_preprocessor *p, const uint8_t *bytes, size_t n, uint8_t *rgb_out,
+                           int8_t *tensor_out, bc_frame_result *frame, char *msg, size_t msg_len) {
   header hd;
   int w = 0, h = 0, ch = 0, dw = 0, dh = 0, dc = 0;
   uint8_t *px;
@@ -774,7 +882,7 @@ bc_status bc_preprocess(const bc_preprocessor *p, const uint8_t *bytes, size_t n
     set_msg(msg, msg_len, "corrupt %s (decoded size differs from the header)", fmt_name(hd.fmt));
     return BC_ERR_CORRUPT;
   }
-  s = preprocess_source(p, px, w, h, 4, hd.ignore_alpha, rgb_out, tensor_out, msg, msg_len);
+  s = preprocess_source(p, px, w, h, 4, hd.ignore_alpha, rgb_out, tensor_out, frame, msg, msg_len);
   stbi_image_free(px);
   return s;
 }

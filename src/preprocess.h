@@ -6,13 +6,18 @@
  *   bc_preprocess_pixels(&p, rgba, w, h, 4, rgb, tensor, msg, sizeof msg);  already-decoded RGBA8/RGB8
  *   bc_image_info(bytes, n, &w, &h, &ch, msg, sizeof msg);     every check of bc_preprocess, no decode
  *   bc_preprocessor_free(&p);
+ *   bc_preprocessor_init_mode(&p, &c, BC_RESIZE_FRAME);   resize mode 1: scale-aware framing (frame.h, ~1.6 MB more)
+ *   bc_preprocess_ex(&p, bytes, n, rgb, tensor, &frame, msg, sizeof msg);   also reports the bc_frame_result used
+ *   bc_preprocess_crop(&p, rgba, w, h, 4, &frame, rgb, tensor, msg, sizeof msg);   any square crop (a located cell)
  *
  * Pipeline (== scripts/model/pbc_data.py:load_cell_image): decode; RGBA, grey+alpha and palette-with-tRNS images
  * composited over white as round((c*a + 255*(255-a))/255); a tRNS colour key on grey/RGB PNGs and the 4th
  * byte of 32-bit BI_RGB BMPs ignored (as PIL's .convert('RGB') does); centre crop m = min(W,H),
  * x0 = (W-m)/2, y0 = (H-m)/2; Pillow 9.4's .resize((S,S), Image.BILINEAR) reproduced bit-exactly; then per
  * channel q = clamp(rint((u/255 - mean[c]) / std[c] / input_scale) + input_zero_point, -128, 127), computed
- * in double, rounded half to even, held in a 3x256 LUT.
+ * in double, rounded half to even, held in a 3x256 LUT. That is resize mode 0 (BC_RESIZE_CENTRE). Mode 1
+ * (BC_RESIZE_FRAME) replaces the centre crop by the crop bc_frame_analyse chooses (frame.h), padded with its
+ * background colour where it leaves the image; the resize and quantization are the same.
  * Decoding is stb_image 2.27 (JPEG incl. progressive and Adobe CMYK, PNG 1-16 bit, BMP). Its JPEG
  * decoder is not libjpeg (PIL's): after resizing ~1% of uint8 values differ by 1 (PBC images, measured).
  * 16-bit PNGs keep the high byte (PIL's convert clips 16-bit grey to white; the reference differs there).
@@ -30,10 +35,13 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "bc_status.h"
+#include "frame.h"
 
 #define BC_MAX_IMAGE_DIM    16384        /* per side */
 #define BC_MAX_IMAGE_PIXELS 40000000     /* width*height, checked from the header before decoding */
 #define BC_MAX_INPUT_SIZE   1024         /* largest accepted S */
+#define BC_RESIZE_CENTRE    0            /* resize modes (models/FORMAT.md): centre crop */
+#define BC_RESIZE_FRAME     1            /* scale-aware framing */
 
 typedef struct bc_preprocess_config {
   int size;                /* S: model input is S x S x 3; 1..BC_MAX_INPUT_SIZE */
@@ -53,11 +61,16 @@ typedef struct bc_preprocessor {   /* built once; holds the LUT and scratch size
   uint8_t *ring;           /* kmax rows of S*3: horizontally resampled rows */
   int32_t *acc;            /* S*3: one output row's vertical-pass sums */
   uint8_t *rowbuf;         /* BC_MAX_IMAGE_DIM*3: one crop row converted to RGB */
+  uint8_t *padrow;         /* S*3: a resampled row of padding */
+  int resize_mode;         /* BC_RESIZE_CENTRE or BC_RESIZE_FRAME */
+  bc_frame_scratch *frame; /* mode 1 only */
 } bc_preprocessor;
 
 /* BC_OK, or BC_ERR_ARGUMENT (bad config, message says which field) / BC_ERR_NOMEM. On failure *p is left
  * safe to pass to bc_preprocessor_free. */
-bc_status bc_preprocessor_init(bc_preprocessor *p, const bc_preprocess_config *cfg);
+bc_status bc_preprocessor_init(bc_preprocessor *p, const bc_preprocess_config *cfg);   /* mode 0 */
+/* resize_mode BC_RESIZE_CENTRE or BC_RESIZE_FRAME, else BC_ERR_ARGUMENT. */
+bc_status bc_preprocessor_init_mode(bc_preprocessor *p, const bc_preprocess_config *cfg, int resize_mode);
 void bc_preprocessor_free(bc_preprocessor *p);   /* idempotent; NULL is ignored */
 
 /* Image info from the header only (no pixel allocation): *w, *h and *channels (1 grey, 2 grey+alpha,
@@ -78,5 +91,19 @@ bc_status bc_preprocess(const bc_preprocessor *p, const uint8_t *bytes, size_t n
    (e.g. 20000x1 -> a 1x1 crop, upscaled). */
 bc_status bc_preprocess_pixels(const bc_preprocessor *p, const uint8_t *pixels, int w, int h, int channels,
                                uint8_t *rgb_out, int8_t *tensor_out, char *msg, size_t msg_len);
+
+/* As bc_preprocess / bc_preprocess_pixels, and *frame (may be NULL; written only on BC_OK) gets the framing that
+   was used: in mode 0 always path BC_FRAME_CENTRE with the centre crop, nothing estimated. */
+bc_status bc_preprocess_ex(const bc_preprocessor *p, const uint8_t *bytes, size_t n, uint8_t *rgb_out,
+                           int8_t *tensor_out, bc_frame_result *frame, char *msg, size_t msg_len);
+bc_status bc_preprocess_pixels_ex(const bc_preprocessor *p, const uint8_t *pixels, int w, int h, int channels,
+                                  uint8_t *rgb_out, int8_t *tensor_out, bc_frame_result *frame, char *msg,
+                                  size_t msg_len);
+/* The square crop crop->crop_x0, crop_y0, crop_side (side 1..BC_MAX_IMAGE_DIM, origin within
+   +-BC_MAX_IMAGE_DIM), padded with crop->bg_*, resized and quantized as above, in either mode (e.g. for each
+   cell bc_frame_crop_for_box placed in a field). */
+bc_status bc_preprocess_crop(const bc_preprocessor *p, const uint8_t *pixels, int w, int h, int channels,
+                             const bc_frame_result *crop, uint8_t *rgb_out, int8_t *tensor_out, char *msg,
+                             size_t msg_len);
 
 #endif

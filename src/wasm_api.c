@@ -5,6 +5,8 @@
  *   status = bc_wasm_classify_pixels(e, rgba_ptr, w, h, 4)
  *   bc_wasm_probs(e) / bc_wasm_logits(e) / bc_wasm_embedding(e): float* into the heap
  *   bc_wasm_cam(e, k, out_ptr) fills cam_h*cam_w floats; bc_wasm_rgb(e): S*S*3 bytes seen by the model
+ *   bc_wasm_frame(e): int32[16], the last image's bc_frame_result (src/frame.h: path, rbc_diameter_x16, ...)
+ *   bc_wasm_frame_pixels(rgba_ptr, w, h, channels): int32[16], the framing analysis alone (test and locator use)
  *
  * One engine per worker; nothing here allocates per image. */
 #include <emscripten.h>
@@ -59,6 +61,19 @@ EMSCRIPTEN_KEEPALIVE const float *bc_wasm_probs(bc_engine *e) { return bc_engine
 EMSCRIPTEN_KEEPALIVE const float *bc_wasm_logits(bc_engine *e) { return bc_engine_logits(e); }
 EMSCRIPTEN_KEEPALIVE const float *bc_wasm_embedding(bc_engine *e) { return bc_engine_embedding(e); }
 EMSCRIPTEN_KEEPALIVE const uint8_t *bc_wasm_rgb(bc_engine *e) { return bc_engine_rgb(e); }
+EMSCRIPTEN_KEEPALIVE const bc_frame_result *bc_wasm_frame(bc_engine *e) { return bc_engine_frame(e); }
+EMSCRIPTEN_KEEPALIVE int bc_wasm_resize_mode(bc_engine *e) { return bc_engine_resize_mode(e); }
+
+/* Its scratch is allocated on first use and kept (one worker, one thread); NULL if that fails. */
+EMSCRIPTEN_KEEPALIVE const bc_frame_result *bc_wasm_frame_pixels(const uint8_t *pixels, int w, int h, int channels) {
+  static bc_frame_scratch fs;
+  static bc_frame_result r;
+  const bc_frame_image im = {pixels, w, h, channels, 0};
+  if (!fs.rgb && bc_frame_scratch_init(&fs) != BC_OK) { set_error(BC_ERR_NOMEM, "out of memory"); return NULL; }
+  const bc_status s = bc_frame_analyse(&fs, &im, &r);
+  if (s != BC_OK) set_error(s, "bad pixel buffer for framing"); else last_error[0] = 0;
+  return &r;
+}
 EMSCRIPTEN_KEEPALIVE int bc_wasm_cam(bc_engine *e, int k, float *out) { return (int)bc_engine_cam(e, k, out); }
 EMSCRIPTEN_KEEPALIVE int bc_wasm_num_classes(bc_engine *e) { return bc_engine_num_classes(e); }
 EMSCRIPTEN_KEEPALIVE const char *bc_wasm_class_name(bc_engine *e, int k) { return bc_engine_class_name(e, k); }

@@ -11,7 +11,7 @@ mkdir -p build/wasm build/native docs
 emcc -std=c99 -O3 -msimd128 scripts/bench/peak_wasm.c -sENVIRONMENT=node -sMODULARIZE -sSINGLE_FILE \
   -sEXPORTED_FUNCTIONS=_bc_peak_dot -o build/wasm/peak.cjs
 gcc -std=c99 -O2 -Wall -Wextra -Isrc -DBC_WITH_XNNPACK scripts/bench/bench_native.c src/engine.c src/model.c src/ops.c \
-  src/preprocess.c src/bc_status.c src/kernels/select.c src/kernels/*/*scalar.c build/native/stb_image.o \
+  src/preprocess.c src/frame.c src/bc_status.c src/kernels/select.c src/kernels/*/*scalar.c build/native/stb_image.o \
   -lXNNPACK -lpthreadpool -lm -lpthread -o build/native/bench_native
 out=$(mktemp)
 {

@@ -1,0 +1,646 @@
+/* frame.c - see frame.h. C99, no mutable globals, no allocation after bc_frame_scratch_init.
+ *
+ * Integers throughout, except two Otsu thresholds and the white-cell choice, which use double with only
+ * + - * / in a fixed order (IEEE-exact on both targets; no libm, no contraction: gcc -std=c99 keeps
+ * -ffp-contract=off and wasm has no FMA), so native and wasm agree bit for bit. */
+#include "frame.h"
+#include "preprocess.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { F_VOID = 1, F_NUC = 2, F_FG = 4 };
+
+#define MIN_DISK_D2 9           /* red cells narrower than 6 work px are not measured */
+#define FINE_R16 (8 * 16)       /* a ruler under 8 work px of radius is measured again, finer */
+#define TARGET_R 16             /* ... at a factor that makes it about this many work px */
+#define CLUSTER_PCT 15          /* disks within 15% of each other are one size */
+#define NUC_FLOOR 63            /* nucleus: 255 - max(T_R, T_G) > max(Otsu, 63) */
+#define RBC_FLOOR 10            /* red cells: 255 - min(T) > max(Otsu, 10) */
+#define VOID_T 48               /* max(T) below this: black (vignette, border), neither cell nor background */
+#define MIN_PIECE 4             /* work px of nucleus worth keeping */
+#define MIN_CELL 8              /* work px of nucleus that make a white cell */
+
+typedef struct work {
+  int W, H, f;             /* reduced size and factor */
+  int rx0, ry0, rw, rh;    /* the image region it covers */
+  int bg[3];
+} work;
+
+typedef struct ruler { int found, r16, count; } ruler;   /* r16: radius in work px * 16 */
+
+/* ------------------------------------------------------------------------------------------------ */
+
+void bc_frame_scratch_free(bc_frame_scratch *fs) {
+  if (!fs) return;
+  free(fs->rgb); free(fs->flags); free(fs->d2); free(fs->label); free(fs->stack);
+  free(fs->acc); free(fs->env_s); free(fs->env_t); free(fs->disks); free(fs->piece);
+  memset(fs, 0, sizeof *fs);
+}
+
+bc_status bc_frame_scratch_init(bc_frame_scratch *fs) {
+  const size_t n = BC_FRAME_WORK_PIXELS, side = BC_FRAME_WORK_SIDE;
+  if (!fs) return BC_ERR_ARGUMENT;
+  memset(fs, 0, sizeof *fs);
+  fs->rgb = (uint8_t *)malloc(n * 3);
+  fs->flags = (uint8_t *)malloc(n);
+  fs->d2 = (int32_t *)malloc(n * sizeof(int32_t));
+  fs->label = (int32_t *)malloc(n * sizeof(int32_t));
+  fs->stack = (int32_t *)malloc(n * sizeof(int32_t));
+  fs->acc = (uint32_t *)malloc(side * 3 * sizeof(uint32_t));
+  fs->env_s = (int32_t *)malloc(side * sizeof(int32_t));
+  fs->env_t = (int32_t *)malloc(side * sizeof(int32_t));
+  fs->disks = (bc_frame_disk *)malloc(BC_FRAME_MAX_DISKS * sizeof(bc_frame_disk));
+  fs->piece = (int32_t *)malloc(BC_FRAME_MAX_PIECES * 6 * sizeof(int32_t));
+  if (!fs->rgb || !fs->flags || !fs->d2 || !fs->label || !fs->stack || !fs->acc || !fs->env_s || !fs->env_t ||
+      !fs->disks || !fs->piece) {
+    bc_frame_scratch_free(fs);
+    return BC_ERR_NOMEM;
+  }
+  return BC_OK;
+}
+
+const char *bc_frame_path_name(int path) {
+  switch (path) {
+    case BC_FRAME_RBC: return "rbc";
+    case BC_FRAME_CELL: return "cell";
+    default: return "centre";
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* small integer helpers */
+
+static int64_t isqrt64(int64_t v) {   /* floor(sqrt(v)), v >= 0 */
+  int64_t r = 0, bit = (int64_t)1 << 62;
+  if (v <= 0) return 0;
+  while (bit > v) bit >>= 2;
+  while (bit) {
+    if (v >= r + bit) { v -= r + bit; r = (r >> 1) + bit; }
+    else r >>= 1;
+    bit >>= 2;
+  }
+  return r;
+}
+
+static int64_t floor_div(int64_t a, int64_t b) {   /* b > 0 */
+  int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+static int clamp_int(int64_t v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : (int)v; }
+
+/* ------------------------------------------------------------------------------------------------ */
+/* the reduced copy: f x f box averages of the region, alpha composited over white as preprocess.c does */
+
+static void row_to_rgb(const bc_frame_image *im, const uint8_t *in, int n, uint8_t *o) {
+  int i;
+  switch (im->channels) {
+    case 3: memcpy(o, in, (size_t)n * 3); return;
+    case 4:
+      for (i = 0; i < n; i++, in += 4, o += 3) {
+        unsigned a = im->ignore_alpha ? 255u : in[3];
+        if (a == 255u) { o[0] = in[0]; o[1] = in[1]; o[2] = in[2]; continue; }
+        {
+          unsigned bg = 255u * (255u - a) + 127u;
+          o[0] = (uint8_t)((in[0] * a + bg) / 255u);
+          o[1] = (uint8_t)((in[1] * a + bg) / 255u);
+          o[2] = (uint8_t)((in[2] * a + bg) / 255u);
+        }
+      }
+      return;
+    case 2:
+      for (i = 0; i < n; i++, in += 2, o += 3)
+        o[0] = o[1] = o[2] = (uint8_t)((in[0] * in[1] + 255u * (255u - in[1]) + 127u) / 255u);
+      return;
+    default:
+      for (i = 0; i < n; i++, in++, o += 3) o[0] = o[1] = o[2] = in[0];
+  }
+}
+
+static int factor_for(int rw, int rh) {
+  int64_t f = isqrt64((int64_t)rw * rh / BC_FRAME_WORK_PIXELS);
+  if (f < 1) f = 1;
+  while (((int64_t)rw + f - 1) / f * (((int64_t)rh + f - 1) / f) > BC_FRAME_WORK_PIXELS ||
+         ((int64_t)rw + f - 1) / f > BC_FRAME_WORK_SIDE || ((int64_t)rh + f - 1) / f > BC_FRAME_WORK_SIDE)
+    f++;
+  return (int)f;
+}
+
+static void reduce(bc_frame_scratch *fs, const bc_frame_image *im, work *wk) {
+  const int f = wk->f, W = wk->W, H = wk->H;
+  int wy, x, y, c;
+  for (wy = 0; wy < H; wy++) {
+    const int y0 = wk->ry0 + wy * f, y1 = y0 + f < wk->ry0 + wk->rh ? y0 + f : wk->ry0 + wk->rh;
+    uint32_t *acc = fs->acc;
+    memset(acc, 0, (size_t)W * 3 * sizeof(uint32_t));
+    for (y = y0; y < y1; y++) {
+      const uint8_t *src = im->px + ((size_t)y * (size_t)im->w + (size_t)wk->rx0) * (size_t)im->channels;
+      const uint8_t *rgb = src;
+      uint8_t *conv = (uint8_t *)fs->label;   /* one region row as RGB: 3*16384 bytes fit in 4*WORK */
+      if (im->channels != 3) { row_to_rgb(im, src, wk->rw, conv); rgb = conv; }
+      for (x = 0; x < wk->rw; x++) {
+        uint32_t *a = acc + (x / f) * 3;
+        a[0] += rgb[x * 3]; a[1] += rgb[x * 3 + 1]; a[2] += rgb[x * 3 + 2];
+      }
+    }
+    for (x = 0; x < W; x++) {
+      const int bw = (x + 1) * f <= wk->rw ? f : wk->rw - x * f;
+      const uint32_t cnt = (uint32_t)bw * (uint32_t)(y1 - y0);
+      for (c = 0; c < 3; c++) fs->rgb[((size_t)wy * W + x) * 3 + c] = (uint8_t)((acc[x * 3 + c] + cnt / 2) / cnt);
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* background and masks */
+
+/* The brightest luminance level that is a local mode holding >= 10% of the pixels within +-8 levels; the
+ * background colour is the mean of the pixels there. Without such a mode, the brightest tenth. */
+static void background(const bc_frame_scratch *fs, work *wk) {
+  const int n = wk->W * wk->H;
+  int hist[256] = {0}, hs[256], v, i, lo = -1, hi = -1, c;
+  int64_t sum[3] = {0, 0, 0}, cnt = 0;
+  for (i = 0; i < n; i++) {
+    const uint8_t *p = fs->rgb + (size_t)i * 3;
+    hist[(77 * p[0] + 150 * p[1] + 29 * p[2] + 128) >> 8]++;
+  }
+  for (v = 0; v < 256; v++) {
+    int k;
+    hs[v] = 0;
+    for (k = v - 2; k <= v + 2; k++) if (k >= 0 && k < 256) hs[v] += hist[k];
+  }
+  for (v = 255; v >= 0 && lo < 0; v--) {
+    int k, mass = 0, peak = 1;
+    for (k = v - 8; k <= v + 8; k++) {
+      if (k < 0 || k > 255) continue;
+      mass += hist[k];
+      if (hs[k] > hs[v]) peak = 0;
+    }
+    if (peak && hs[v] > 0 && (int64_t)mass * 10 >= n) { lo = v - 8; hi = v + 8; }
+  }
+  if (lo < 0) {   /* no mode: the brightest tenth */
+    int acc = 0;
+    for (v = 255; v >= 0; v--) { acc += hist[v]; if ((int64_t)acc * 10 >= n) break; }
+    lo = v < 0 ? 0 : v;
+    hi = 255;
+  }
+  for (i = 0; i < n; i++) {
+    const uint8_t *p = fs->rgb + (size_t)i * 3;
+    const int y = (77 * p[0] + 150 * p[1] + 29 * p[2] + 128) >> 8;
+    if (y < lo || y > hi) continue;
+    sum[0] += p[0]; sum[1] += p[1]; sum[2] += p[2];
+    cnt++;
+  }
+  for (c = 0; c < 3; c++) wk->bg[c] = cnt ? (int)((sum[c] + cnt / 2) / cnt) : 255;
+}
+
+/* Otsu's threshold: values > t are the upper class; -1 when the histogram has a single level. */
+static int otsu(const int64_t hist[256]) {
+  int64_t n = 0, s = 0, w0 = 0, s0 = 0;
+  double best = -1.0;
+  int t, thr = -1;
+  for (t = 0; t < 256; t++) { n += hist[t]; s += hist[t] * t; }
+  for (t = 0; t < 255; t++) {
+    w0 += hist[t];
+    s0 += hist[t] * t;
+    if (w0 == 0 || w0 == n) continue;
+    {
+      const double m0 = (double)s0 / (double)w0, m1 = (double)(s - s0) / (double)(n - w0);
+      const double between = (double)w0 * (double)(n - w0) * (m0 - m1) * (m0 - m1);
+      if (between > best) { best = between; thr = t; }
+    }
+  }
+  return thr;
+}
+
+/* Two-threshold Otsu (three classes: background, faintly stained, nucleus); the upper threshold, values above
+ * it are the darkest class; -1 when there are fewer than three levels. */
+static int otsu3_upper(const int64_t hist[256]) {
+  int64_t cn[257], cs[257];
+  double best = -1.0;
+  int a, b, thr = -1;
+  cn[0] = cs[0] = 0;
+  for (a = 0; a < 256; a++) { cn[a + 1] = cn[a] + hist[a]; cs[a + 1] = cs[a] + hist[a] * a; }
+  for (a = 1; a < 255; a++) {          /* classes [0, a), [a, b), [b, 256) */
+    const int64_t n0 = cn[a], s0 = cs[a];
+    if (n0 == 0) continue;
+    for (b = a + 1; b < 256; b++) {
+      const int64_t n1 = cn[b] - n0, s1 = cs[b] - s0, n2 = cn[256] - cn[b], s2 = cs[256] - cs[b];
+      double v;
+      if (n1 == 0 || n2 == 0) continue;
+      v = (double)s0 * (double)s0 / (double)n0 + (double)s1 * (double)s1 / (double)n1 + (double)s2 * (double)s2 / (double)n2;
+      if (v > best) { best = v; thr = b - 1; }
+    }
+  }
+  return thr;
+}
+
+/* Sets F_VOID / F_NUC / F_FG. Overwrites rgb with (nucleus score, darkness) per pixel. */
+static void masks(bc_frame_scratch *fs, const work *wk) {
+  const int n = wk->W * wk->H;
+  uint8_t lut[3][256];
+  int64_t hist[256];
+  int c, v, i, t_nuc, t_rbc;
+  for (c = 0; c < 3; c++)
+    for (v = 0; v < 256; v++) {
+      const int bg = wk->bg[c] > 0 ? wk->bg[c] : 1, t = (v * 255 + bg / 2) / bg;
+      lut[c][v] = (uint8_t)(t > 255 ? 255 : t);
+    }
+  memset(hist, 0, sizeof hist);
+  for (i = 0; i < n; i++) {
+    uint8_t *p = fs->rgb + (size_t)i * 3;
+    const int t0 = lut[0][p[0]], t1 = lut[1][p[1]], t2 = lut[2][p[2]];
+    const int mx = t0 > t1 ? (t0 > t2 ? t0 : t2) : (t1 > t2 ? t1 : t2);
+    const int mn = t0 < t1 ? (t0 < t2 ? t0 : t2) : (t1 < t2 ? t1 : t2);
+    const int score = 255 - (t0 > t1 ? t0 : t1);
+    p[0] = (uint8_t)score;
+    p[1] = (uint8_t)(255 - mn);
+    fs->flags[i] = mx < VOID_T ? F_VOID : 0;
+    if (!fs->flags[i]) hist[score]++;
+  }
+  t_nuc = otsu3_upper(hist);
+  if (t_nuc < NUC_FLOOR) t_nuc = NUC_FLOOR;
+  memset(hist, 0, sizeof hist);
+  for (i = 0; i < n; i++) {
+    const uint8_t *p = fs->rgb + (size_t)i * 3;
+    if (fs->flags[i]) continue;
+    if (p[0] > t_nuc) fs->flags[i] = F_NUC;
+    else hist[p[1]]++;
+  }
+  t_rbc = otsu(hist);
+  if (t_rbc < RBC_FLOOR) t_rbc = RBC_FLOOR;
+  for (i = 0; i < n; i++)
+    if (!fs->flags[i] && fs->rgb[(size_t)i * 3 + 1] > t_rbc) fs->flags[i] = F_FG;
+}
+
+/* Holes in the red-cell mask (central pallor) become red cell, unless they touch the border or hold a
+ * nucleus or void pixel (a white cell's cytoplasm ring must not swallow its nucleus). 4-connected. */
+static void fill_holes(bc_frame_scratch *fs, const work *wk) {
+  const int W = wk->W, H = wk->H, n = W * H;
+  int32_t *seen = fs->label, *q = fs->stack;
+  int i;
+  for (i = 0; i < n; i++) seen[i] = 0;
+  for (i = 0; i < n; i++) {
+    int head = 0, tail = 0, keep = 0, k;
+    if (seen[i] || (fs->flags[i] & F_FG)) continue;
+    seen[i] = 1;
+    q[tail++] = i;
+    while (head < tail) {
+      const int p = q[head++], x = p % W, y = p / W;
+      int nb[4], m = 0, j;
+      if (fs->flags[p] & (F_NUC | F_VOID)) keep = 1;
+      if (x == 0 || y == 0 || x == W - 1 || y == H - 1) keep = 1;
+      if (x > 0) nb[m++] = p - 1;
+      if (x < W - 1) nb[m++] = p + 1;
+      if (y > 0) nb[m++] = p - W;
+      if (y < H - 1) nb[m++] = p + W;
+      for (j = 0; j < m; j++)
+        if (!seen[nb[j]] && !(fs->flags[nb[j]] & F_FG)) { seen[nb[j]] = 1; q[tail++] = nb[j]; }
+    }
+    if (!keep)
+      for (k = 0; k < tail; k++) fs->flags[q[k]] |= F_FG;
+  }
+}
+
+/* Exact squared Euclidean distance from each F_FG pixel to the nearest non-F_FG pixel (Meijster, Roerdink and
+ * Hesselink 2000); outside the image counts as F_FG, so a cell cut by the border is not measured short. */
+static void distance_transform(bc_frame_scratch *fs, const work *wk) {
+  const int W = wk->W, H = wk->H;
+  const int32_t inf = W + H + 1;
+  int32_t *g = fs->d2, *s = fs->env_s, *t = fs->env_t;
+  int x, y;
+  for (x = 0; x < W; x++) {
+    g[x] = (fs->flags[x] & F_FG) ? inf : 0;
+    for (y = 1; y < H; y++) {
+      const int i = y * W + x;
+      g[i] = (fs->flags[i] & F_FG) ? (g[i - W] >= inf ? inf : g[i - W] + 1) : 0;
+    }
+    for (y = H - 2; y >= 0; y--) {
+      const int i = y * W + x;
+      if (g[i + W] < g[i]) g[i] = g[i + W] + 1;
+    }
+  }
+  for (y = 0; y < H; y++) {
+    int32_t *row = g + (size_t)y * W;
+    int q = 0, u;
+#define EDT_F(xx, ii) ((int64_t)((xx) - (ii)) * ((xx) - (ii)) + (int64_t)row[ii] * row[ii])
+    s[0] = 0;
+    t[0] = 0;
+    for (u = 1; u < W; u++) {
+      while (q >= 0 && EDT_F(t[q], s[q]) > EDT_F(t[q], u)) q--;
+      if (q < 0) { q = 0; s[0] = u; }
+      else {
+        const int i = s[q];
+        const int64_t num = (int64_t)u * u - (int64_t)i * i + (int64_t)row[u] * row[u] - (int64_t)row[i] * row[i];
+        const int64_t w = 1 + floor_div(num, 2 * (int64_t)(u - i));
+        if (w < W) { q++; s[q] = u; t[q] = (int32_t)w; }
+      }
+    }
+    /* row[] still holds the column distances the envelope refers to: write the result to label, copy back */
+    for (u = W - 1; u >= 0; u--) {
+      const int64_t d = EDT_F(u, s[q]);
+      fs->label[(size_t)y * W + u] = (int32_t)(d > 0x7fffffff ? 0x7fffffff : d);
+      if (u == t[q]) q--;
+    }
+#undef EDT_F
+  }
+  memcpy(g, fs->label, (size_t)W * H * sizeof(int32_t));
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* the ruler: maximal inscribed disks of the red-cell mask */
+
+static int disk_cmp(const void *a, const void *b) {
+  const bc_frame_disk *p = (const bc_frame_disk *)a, *q = (const bc_frame_disk *)b;
+  if (p->d2 != q->d2) return p->d2 > q->d2 ? -1 : 1;
+  if (p->y != q->y) return p->y < q->y ? -1 : 1;
+  return p->x < q->x ? -1 : p->x > q->x;
+}
+
+static int collect_disks(bc_frame_scratch *fs, const work *wk, int min_d2) {
+  const int W = wk->W, H = wk->H;
+  const int32_t *d = fs->d2;
+  int x, y, n = 0;
+  for (y = 0; y < H; y++)
+    for (x = 0; x < W; x++) {
+      const int i = y * W + x, v = d[i];
+      int edge, dy, dx, is_max = 1;
+      if (!(fs->flags[i] & F_FG) || v < min_d2) continue;
+      edge = x < y ? x : y;
+      if (W - 1 - x < edge) edge = W - 1 - x;
+      if (H - 1 - y < edge) edge = H - 1 - y;
+      if ((int64_t)(edge + 1) * (edge + 1) < v) continue;   /* the disk leaves the image */
+      for (dy = -1; dy <= 1 && is_max; dy++)
+        for (dx = -1; dx <= 1; dx++) {
+          const int j = i + dy * W + dx;
+          if (dy == 0 && dx == 0) continue;   /* in range: edge >= 2 since v >= 9 */
+          if (d[j] > v || (d[j] == v && (dy < 0 || (dy == 0 && dx < 0)))) { is_max = 0; break; }
+        }
+      if (!is_max) continue;
+      if (n == BC_FRAME_MAX_DISKS) return -1;
+      fs->disks[n].x = x; fs->disks[n].y = y; fs->disks[n].d2 = v;
+      n++;
+    }
+  return n;
+}
+
+static int near_nucleus(const bc_frame_scratch *fs, const work *wk, const bc_frame_disk *k) {
+  const int r = (int)isqrt64(k->d2), m = r + 2;   /* touching a nucleus: cytoplasm, or a cell on top */
+  const int64_t m2 = (int64_t)m * m;
+  int x, y;
+  for (y = k->y - m; y <= k->y + m; y++) {
+    if (y < 0 || y >= wk->H) continue;
+    for (x = k->x - m; x <= k->x + m; x++) {
+      if (x < 0 || x >= wk->W) continue;
+      if ((fs->flags[y * wk->W + x] & F_NUC) && (int64_t)(x - k->x) * (x - k->x) + (int64_t)(y - k->y) * (y - k->y) <= m2)
+        return 1;
+    }
+  }
+  return 0;
+}
+
+static int r16_cmp(const void *a, const void *b) {
+  const int p = *(const int *)a, q = *(const int *)b;
+  return p < q ? -1 : p > q;
+}
+
+static ruler measure(bc_frame_scratch *fs, const work *wk) {
+  ruler out = {0, 0, 0};
+  int n = -1, min_d2 = MIN_DISK_D2, kept = 0, i, j, best = -1;
+  int64_t best_support = 0;
+  int *r16 = (int *)fs->stack;   /* the flood-fill stack is free again */
+  fill_holes(fs, wk);
+  distance_transform(fs, wk);
+  while ((n = collect_disks(fs, wk, min_d2)) < 0) min_d2 = min_d2 * 5 / 4 + 1;   /* too many: larger only */
+  qsort(fs->disks, (size_t)n, sizeof *fs->disks, disk_cmp);
+  for (i = 0; i < n; i++) {   /* greedy packing: a centre inside a larger kept disk is the same cell */
+    const bc_frame_disk *c = &fs->disks[i];
+    int inside = 0;
+    for (j = 0; j < kept && !inside; j++) {
+      const bc_frame_disk *k = &fs->disks[j];
+      inside = (int64_t)(c->x - k->x) * (c->x - k->x) + (int64_t)(c->y - k->y) * (c->y - k->y) < k->d2;
+    }
+    if (!inside) fs->disks[kept++] = *c;
+  }
+  for (i = 0, j = 0; i < kept; i++) {   /* a white cell's cytoplasm is not a red cell */
+    if (near_nucleus(fs, wk, &fs->disks[i])) continue;
+    /* the mask's edge lies half a pixel inside the nearest background pixel centre */
+    r16[j++] = (int)isqrt64((int64_t)fs->disks[i].d2 * 256) - 8;
+  }
+  n = j;
+  /* the size that covers the most area: specks and the gaps between packed cells are many but small */
+  for (i = 0; i < n; i++) {
+    int64_t support = 0;
+    for (j = 0; j < n; j++)
+      if ((int64_t)(r16[j] > r16[i] ? r16[j] - r16[i] : r16[i] - r16[j]) * 100 <= (int64_t)CLUSTER_PCT * r16[i])
+        support += (int64_t)r16[j] * r16[j];
+    if (support > best_support || (support == best_support && r16[i] > r16[best])) { best = i; best_support = support; }
+  }
+  if (best < 0) return out;
+  {
+    const int centre = r16[best];
+    int m = 0, *mem = r16 + n;
+    for (j = 0; j < n; j++)
+      if ((int64_t)(r16[j] > centre ? r16[j] - centre : centre - r16[j]) * 100 <= (int64_t)CLUSTER_PCT * centre) mem[m++] = r16[j];
+    if (m < BC_FRAME_MIN_RBC) return out;
+    qsort(mem, (size_t)m, sizeof *mem, r16_cmp);
+    out.found = 1;
+    out.count = m;
+    out.r16 = m % 2 ? mem[m / 2] : (mem[m / 2 - 1] + mem[m / 2] + 1) / 2;
+  }
+  return out;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* the white cell: nucleus pieces grouped by proximity */
+
+enum { P_X0, P_Y0, P_X1, P_Y1, P_AREA, P_GROUP };
+
+static int piece_root(int32_t *pc, int i) {
+  while (pc[i * 6 + P_GROUP] != i) i = pc[i * 6 + P_GROUP] = pc[pc[i * 6 + P_GROUP] * 6 + P_GROUP];
+  return i;
+}
+
+/* Finds the target white cell; box in work px, inclusive. Returns 0 when there is none. */
+static int find_cell(bc_frame_scratch *fs, const work *wk, int gap, int box[4]) {
+  const int W = wk->W, H = wk->H, n = W * H;
+  int32_t *seen = fs->label, *q = fs->stack, *pc = fs->piece;
+  int i, np = 0, a, b, best = -1;
+  double best_score = -1.0;
+  const double k = (double)(W < H ? W : H) / 5.0 + 1.0;
+  for (i = 0; i < n; i++) seen[i] = 0;
+  for (i = 0; i < n; i++) {   /* 8-connected nucleus pieces */
+    int head = 0, tail = 0, x0 = W, y0 = H, x1 = -1, y1 = -1;
+    if (seen[i] || !(fs->flags[i] & F_NUC)) continue;
+    seen[i] = 1;
+    q[tail++] = i;
+    while (head < tail) {
+      const int p = q[head++], x = p % W, y = p / W;
+      int dy, dx;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      for (dy = -1; dy <= 1; dy++)
+        for (dx = -1; dx <= 1; dx++) {
+          const int xx = x + dx, yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+          if (!seen[yy * W + xx] && (fs->flags[yy * W + xx] & F_NUC)) { seen[yy * W + xx] = 1; q[tail++] = yy * W + xx; }
+        }
+    }
+    if (tail < MIN_PIECE) continue;
+    if (np == BC_FRAME_MAX_PIECES) {   /* full: the new piece replaces the smallest if larger */
+      int s = 0, j;
+      for (j = 1; j < np; j++) if (pc[j * 6 + P_AREA] < pc[s * 6 + P_AREA]) s = j;
+      if (pc[s * 6 + P_AREA] >= tail) continue;
+      np--;
+      memmove(pc + s * 6, pc + (s + 1) * 6, (size_t)(np - s) * 6 * sizeof(int32_t));
+    }
+    pc[np * 6 + P_X0] = x0; pc[np * 6 + P_Y0] = y0; pc[np * 6 + P_X1] = x1; pc[np * 6 + P_Y1] = y1;
+    pc[np * 6 + P_AREA] = tail;
+    np++;
+  }
+  for (a = 0; a < np; a++) pc[a * 6 + P_GROUP] = a;
+  for (a = 0; a < np; a++)   /* boxes within gap of each other: one cell */
+    for (b = a + 1; b < np; b++) {
+      const int32_t *p = pc + a * 6, *r = pc + b * 6;
+      if (p[P_X0] - gap > r[P_X1] || r[P_X0] - gap > p[P_X1] || p[P_Y0] - gap > r[P_Y1] || r[P_Y0] - gap > p[P_Y1]) continue;
+      {
+        const int ra = piece_root(pc, a), rb = piece_root(pc, b);
+        if (ra != rb) pc[(ra > rb ? ra : rb) * 6 + P_GROUP] = ra < rb ? ra : rb;
+      }
+    }
+  for (a = 0; a < np; a++) {
+    int g = piece_root(pc, a), area = 0, bx[4] = {W, H, -1, -1};
+    double cx, cy, score;
+    if (g != a) continue;
+    for (b = 0; b < np; b++) {
+      const int32_t *p = pc + b * 6;
+      if (piece_root(pc, b) != g) continue;
+      area += p[P_AREA];
+      if (p[P_X0] < bx[0]) bx[0] = p[P_X0];
+      if (p[P_Y0] < bx[1]) bx[1] = p[P_Y0];
+      if (p[P_X1] > bx[2]) bx[2] = p[P_X1];
+      if (p[P_Y1] > bx[3]) bx[3] = p[P_Y1];
+    }
+    if (area < MIN_CELL) continue;
+    cx = (double)(bx[0] + bx[2] + 1) / 2.0 - (double)W / 2.0;
+    cy = (double)(bx[1] + bx[3] + 1) / 2.0 - (double)H / 2.0;
+    score = (double)area / (1.0 + (cx * cx + cy * cy) / (k * k));
+    if (score > best_score) { best_score = score; best = a; memcpy(box, bx, sizeof bx); }
+  }
+  return best >= 0;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+
+static int box_side(const bc_frame_result *r) {
+  return r->cell_x1 - r->cell_x0 > r->cell_y1 - r->cell_y0 ? r->cell_x1 - r->cell_x0 : r->cell_y1 - r->cell_y0;
+}
+
+static void centre_crop(int w, int h, bc_frame_result *r) {
+  const int m = w < h ? w : h;
+  r->path = BC_FRAME_CENTRE;
+  r->crop_side = m;
+  r->crop_x0 = (w - m) / 2;
+  r->crop_y0 = (h - m) / 2;
+}
+
+static void place(bc_frame_result *r, int w, int h, int64_t side) {
+  const int64_t cx2 = r->has_cell ? (int64_t)r->cell_x0 + r->cell_x1 : w, cy2 = r->has_cell ? (int64_t)r->cell_y0 + r->cell_y1 : h;
+  r->crop_side = clamp_int(side, 1, BC_MAX_IMAGE_DIM);
+  r->crop_x0 = (int)floor_div(cx2 - r->crop_side, 2);
+  r->crop_y0 = (int)floor_div(cy2 - r->crop_side, 2);
+}
+
+static int64_t rbc_side(int d16) {
+  return ((int64_t)BC_FRAME_PBC_SIDE * d16 + BC_FRAME_PBC_RBC_X16 / 2) / BC_FRAME_PBC_RBC_X16;
+}
+
+static int64_t cell_side(const bc_frame_result *r) {
+  return ((int64_t)box_side(r) * BC_FRAME_PBC_SIDE + BC_FRAME_PBC_CELL / 2) / BC_FRAME_PBC_CELL;
+}
+
+void bc_frame_crop_for_box(const bc_frame_result *scale, int w, int h, const bc_frame_box *box, bc_frame_result *out) {
+  *out = *scale;
+  out->has_cell = 1;
+  out->cell_x0 = box->x0; out->cell_y0 = box->y0; out->cell_x1 = box->x1; out->cell_y1 = box->y1;
+  if (scale->rbc_diameter_x16 > 0) { out->path = BC_FRAME_RBC; place(out, w, h, rbc_side(scale->rbc_diameter_x16)); }
+  else { out->path = BC_FRAME_CELL; place(out, w, h, cell_side(out)); }
+}
+
+static void setup(work *wk, int rx0, int ry0, int rw, int rh) {
+  wk->rx0 = rx0; wk->ry0 = ry0; wk->rw = rw; wk->rh = rh;
+  wk->f = factor_for(rw, rh);
+  wk->W = (rw + wk->f - 1) / wk->f;
+  wk->H = (rh + wk->f - 1) / wk->f;
+}
+
+bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_frame_result *r) {
+  work wk, fine;
+  ruler ru, ru2;
+  int box[4], gap;
+  if (!r) return BC_ERR_ARGUMENT;
+  memset(r, 0, sizeof *r);
+  r->bg_r = r->bg_g = r->bg_b = 255;
+  if (im && im->w > 0 && im->h > 0) centre_crop(im->w, im->h, r);
+  if (!fs || !fs->rgb || !im || !im->px || im->w < 1 || im->h < 1 || im->channels < 1 || im->channels > 4)
+    return BC_ERR_ARGUMENT;
+  if (im->w > BC_MAX_IMAGE_DIM || im->h > BC_MAX_IMAGE_DIM || (int64_t)im->w * im->h > BC_MAX_IMAGE_PIXELS)
+    return BC_ERR_TOO_LARGE;
+
+  setup(&wk, 0, 0, im->w, im->h);
+  reduce(fs, im, &wk);
+  background(fs, &wk);
+  r->bg_r = wk.bg[0]; r->bg_g = wk.bg[1]; r->bg_b = wk.bg[2];
+  r->work_factor = wk.f;
+  masks(fs, &wk);
+  ru = measure(fs, &wk);
+  gap = ru.found ? (ru.r16 * 2 * 3 / 10 + 8) / 16 : (wk.W < wk.H ? wk.W : wk.H) / 40;
+  if (gap < 2) gap = 2;
+  if (find_cell(fs, &wk, gap, box)) {
+    r->has_cell = 1;
+    r->cell_x0 = box[0] * wk.f;
+    r->cell_y0 = box[1] * wk.f;
+    r->cell_x1 = (box[2] + 1) * wk.f < im->w ? (box[2] + 1) * wk.f : im->w;
+    r->cell_y1 = (box[3] + 1) * wk.f < im->h ? (box[3] + 1) * wk.f : im->h;
+  }
+  /* a white cell is never 4 red cells across: smaller "red cells" are specks or granules */
+  if (ru.found && r->has_cell && (int64_t)box_side(r) * 16 > (int64_t)4 * ru.r16 * 2 * wk.f) ru.found = 0;
+  if (ru.found) {
+    r->rbc_diameter_x16 = ru.r16 * 2 * wk.f;
+    r->rbc_count = ru.count;
+  }
+
+  /* red cells too small to measure well at this factor (or none seen in a large image): a finer window */
+  if (wk.f > 1 && (ru.found ? ru.r16 < FINE_R16 : wk.f >= 3)) {
+    const int f2 = ru.found ? (wk.f * ru.r16 / (TARGET_R * 16) > 1 ? wk.f * ru.r16 / (TARGET_R * 16) : 1) : wk.f / 3;
+    const int64_t span = (int64_t)256 * f2;
+    const int ww = span < im->w ? (int)span : im->w, wh = span < im->h ? (int)span : im->h;
+    const int64_t cx2 = r->has_cell ? (int64_t)r->cell_x0 + r->cell_x1 : im->w, cy2 = r->has_cell ? (int64_t)r->cell_y0 + r->cell_y1 : im->h;
+    const int x0 = clamp_int(floor_div(cx2 - ww, 2), 0, im->w - ww), y0 = clamp_int(floor_div(cy2 - wh, 2), 0, im->h - wh);
+    setup(&fine, x0, y0, ww, wh);
+    if (fine.f < wk.f) {
+      reduce(fs, im, &fine);
+      background(fs, &fine);
+      masks(fs, &fine);
+      ru2 = measure(fs, &fine);
+      if (ru2.found && r->has_cell && (int64_t)box_side(r) * 16 > (int64_t)4 * ru2.r16 * 2 * fine.f) ru2.found = 0;
+      if (ru2.found) {
+        r->rbc_diameter_x16 = ru2.r16 * 2 * fine.f;
+        r->rbc_count = ru2.count;
+        r->work_factor = fine.f;
+      }
+    }
+  }
+
+  if (r->rbc_diameter_x16 > 0) {
+    r->path = BC_FRAME_RBC;
+    place(r, im->w, im->h, rbc_side(r->rbc_diameter_x16));
+  } else if (r->has_cell && (int64_t)box_side(r) * 1000 > (int64_t)BC_FRAME_BIG_CELL_PERMILLE * (im->w < im->h ? im->w : im->h)) {
+    r->path = BC_FRAME_CELL;
+    place(r, im->w, im->h, cell_side(r));
+  }
+  return BC_OK;
+}
