@@ -85,6 +85,11 @@ $(N)/san/test_ops_xnnpack: tests/test_ops_xnnpack.c src/ops.c $(KERNEL_SCALAR) $
 	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $(SAN_FLAGS) $< src/ops.c $(KERNEL_SCALAR) $(NATIVE_LIBS) -o $@
 
+# The CLI too: its threads, folder walk and file readers under the sanitizers (tests/test_cli.sh).
+$(N)/san/bloodcell: $(CLI_SRC) $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/san/stb_image.o
+	@mkdir -p $(@D)
+	gcc $(NATIVE_CFLAGS) $(SAN_FLAGS) $(CLI_SRC) $(ENGINE_SRC) $(KERNEL_SCALAR) $(N)/san/stb_image.o $(NATIVE_LIBS) -o $@
+
 $(N)/san/test_preprocess: tests/test_preprocess.c src/preprocess.c src/frame.c src/bc_status.c src/preprocess.h src/frame.h $(RESAMPLE_SCALAR) $(N)/san/stb_image.o
 	@mkdir -p $(@D)
 	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR) $(N)/san/stb_image.o -lm -o $@
@@ -168,10 +173,11 @@ test-native: $(N)/test_ops_xnnpack $(N)/test_engine $(N)/test_preprocess $(N)/bl
 	$(N)/test_preprocess
 	bash tests/test_cli.sh
 
-test-sanitize: $(N)/san/test_ops_xnnpack $(N)/san/test_engine $(N)/san/test_preprocess
+test-sanitize: $(N)/san/test_ops_xnnpack $(N)/san/test_engine $(N)/san/test_preprocess $(N)/san/bloodcell
 	$(N)/san/test_ops_xnnpack 100
 	$(N)/san/test_engine $(TEST_MODEL) tests/fixtures/random-model-cases.bin
 	$(N)/san/test_preprocess
+	BLOODCELL_CLI=$(N)/san/bloodcell bash tests/test_cli.sh
 
 # ---- fuzzing and soak (docs/robustness.md) ---------------------------------------------------
 # libFuzzer targets built with Debian's clang-14 under ASan + UBSan, own scalar kernels (no XNNPACK).

@@ -226,7 +226,7 @@ static void print_csv_header(const bc_engine *e, int K) {
 
 /* web/export.js toCSV: file,status,predicted,confidence,p_<class>...,ood_score,confirmed,reassigned,flags,error */
 static void print_csv(const batch *b, const bc_engine *e, const char *path, const result *r) {
-  char num[40];
+  char num[48];
   emit_csv_field(stdout, path);
   if (!r->ok) {
     fputs(",error,,", stdout);
@@ -329,7 +329,11 @@ static void default_model_path(char *out, size_t len) {
   exe[k] = 0;
   char *slash = strrchr(exe, '/');
   if (slash) *slash = 0;
-  snprintf(out, len, "%s/../../models/bloodcell.bin", exe);  /* build/native/ -> repo root */
+  /* build/native/ -> the repository root; build/native/san/ (the sanitizer build) one more up. */
+  snprintf(out, len, "%s/../../models/bloodcell.bin", exe);
+  if (access(out, F_OK) == 0) return;
+  snprintf(out, len, "%s/../../../models/bloodcell.bin", exe);
+  if (access(out, F_OK) != 0) snprintf(out, len, "%s/../../models/bloodcell.bin", exe);
 }
 
 static int parse_number(const char *s, double *out) {
@@ -354,10 +358,10 @@ int main(int argc, char **argv) {
                   .backend = bc_backend_available(BC_BACKEND_XNNPACK) ? BC_BACKEND_XNNPACK : BC_BACKEND_OWN };
   default_model_path(opt.model_path, sizeof opt.model_path);
   int json = 0, csv = 0, n_inputs = 0;
-  const char **inputs = calloc((size_t)argc, sizeof *inputs);
-  if (!inputs) { fprintf(stderr, "bloodcell: out of memory\n"); return 2; }
+  char **inputs = argv + 2;   /* the images and folders, moved down over the options already read */
   for (int i = 2; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     double x;
     if (!strcmp(a, "--")) { while (++i < argc) inputs[n_inputs++] = argv[i]; break; }
     else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(usage, stdout); return 0; }
@@ -430,14 +434,12 @@ int main(int argc, char **argv) {
     bc_refmap_free(map);
     bc_engine_free(e);
     free(model_bytes);
-    free(inputs);
     return 0;
   }
 
   bc_paths paths = {0};
   int walk_failed = 0;
   for (int i = 0; i < n_inputs; i++) walk_failed |= !bc_walk_add(&paths, inputs[i]);
-  free(inputs);
   const int n_images = paths.n;
   if (n_images == 0) fprintf(stderr, "bloodcell: no images found\n");
   batch b = { .opt = &opt, .paths = &paths, .map = map, .model_bytes = model_bytes, .model_len = model_len, .first = e,

@@ -89,7 +89,7 @@ char *js_round6(char *buf, double x) {
     if (end == dot + 1) *dot = 0;
   }
   const int zero = !strcmp(digits, "0");
-  snprintf(buf, 40, "%s%s", x < 0 && !zero ? "-" : "", digits);
+  snprintf(buf, 48, "%s%s", x < 0 && !zero ? "-" : "", digits);
   return buf;
 }
 

@@ -18,7 +18,7 @@ void emit_csv_field(FILE *f, const char *s);
 void emit_plain(FILE *f, const char *s);
 
 /* String(Number(x.toFixed(6))) in JavaScript: the app's round(x) in its exports; "" if not finite.
- * buf: at least 40 bytes. */
+ * buf: at least 48 bytes. */
 char *js_round6(char *buf, double x);
 /* The shortest round-trip text of x (JavaScript's String(x) for ordinary magnitudes); buf: 32 bytes. */
 char *js_number(char *buf, double x);
