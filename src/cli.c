@@ -51,6 +51,7 @@ static const char *usage =
     "                      reference-map.json next to the model)\n"
     "  --embedding         add the embedding to each JSON line\n"
     "  -j N                classify with N threads; the output is the same for any N\n"
+    "  --tta               careful mode: average the 8 rotations and mirror images of each cell (8x the time)\n"
     "  --backend xnnpack|own   XNNPACK (the default where built) or this project's own kernels\n"
     "  --model FILE        the model (default models/bloodcell.bin)\n"
     "Exit status: 0 all classified, 1 a file or folder failed, 2 a usage, model, map or card error.\n";
@@ -59,7 +60,7 @@ typedef enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV } format;
 
 typedef struct options {
   format fmt;
-  int embedding, summary, jobs, target;
+  int embedding, summary, jobs, target, tta;
   double threshold, wbc_total;   /* threshold < 0: from the model card; wbc_total < 0: not given */
   bc_backend backend;
   char model_path[PATH_MAX + 64];
@@ -184,6 +185,7 @@ static void *work(void *arg) {
     fprintf(stderr, "bloodcell: thread %d could not load the model (%s); the other threads go on\n", w->id + 1, msg);
     return NULL;
   }
+  bc_engine_set_tta(e, b->opt->tta);
   void *scratch = b->map ? malloc(bc_refmap_scratch_bytes(b->map)) : NULL;
   const int window = 64 * b->opt->jobs;    /* how far ahead of the printing the workers may run */
   for (;;) {
@@ -369,6 +371,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--csv")) csv = 1;
     else if (!strcmp(a, "--embedding")) opt.embedding = 1;
     else if (!strcmp(a, "--summary")) opt.summary = 1;
+    else if (!strcmp(a, "--tta")) opt.tta = 1;
     else if (a[0] != '-' || !a[1]) inputs[n_inputs++] = a;
     else if (!v) return bad_usage("%s needs a value", a);
     else if (!strcmp(a, "--model")) { snprintf(opt.model_path, sizeof opt.model_path, "%s", v); i++; }

@@ -84,7 +84,7 @@ class FloatNet:
 
 def engine_predict(args, model_bytes, paths):
     res, _ = er.run_engine(args.cli, args.model, model_bytes, paths, jobs=args.jobs, use_cache=False, verbose=False,
-                           backend=args.backend)
+                           backend=args.backend, extra=("--tta",) if args.tta else ())
     pred = np.full(len(paths), -1)
     for i, p in enumerate(paths):
         r = res[str(p)]
@@ -148,6 +148,7 @@ def main():
     ap.add_argument("--kinds", default=",".join(corruptions.KINDS))
     ap.add_argument("--colour-norm", choices=sorted(NORMALISERS), default="none",
                     help="a candidate normalisation applied to every image before the engine (colour_norm.py)")
+    ap.add_argument("--tta", action="store_true", help="the engine's careful mode: the 8 dihedral views averaged")
     ap.add_argument("--json", default="build/robustness.json")
     ap.add_argument("--record", default=None, help="append the table, with date, machine and command, to this file")
     args = ap.parse_args()
@@ -166,6 +167,8 @@ def main():
     ckpt = er.resolve(args.ckpt)
     fnet = FloatNet(ckpt) if ckpt.is_file() else None
     float_note = f"float: {er.rel(ckpt)}" if fnet else f"float: not measured (no checkpoint at {er.rel(ckpt)})"
+    if args.tta:
+        float_note += "; int8 in careful mode (--tta, 8 dihedral views)"
     if args.colour_norm != "none":
         float_note += f"; every image normalised first: {args.colour_norm} (scripts/model/colour_norm.py)"
     print(f"model {er.rel(args.model)} ({g.name}); {len(items)} PBC test images; {float_note}", file=sys.stderr)
@@ -222,7 +225,7 @@ def main():
         print("Tecom int8 predictions by class: " + ", ".join(f"{k} {v}" for k, v in tecom["int8_predicted_as"].items() if v))
     out = {"date": datetime.date.today().isoformat(), "model": {"file": er.rel(args.model), "name": g.name},
            "float": er.rel(ckpt) if fnet else None, "pbc_test_images": len(items), "backend": args.backend,
-           "colour_norm": args.colour_norm,
+           "colour_norm": args.colour_norm, "tta": args.tta,
            "conditions": rows, "mean_corruption_accuracy": {"int8": mean_q, "float": mean_f}, "tecom": tecom,
            "seconds": round(time.time() - t0, 1), "command": "scripts/bench/robustness.py " + " ".join(sys.argv[1:])}
     jp = er.resolve(args.json)

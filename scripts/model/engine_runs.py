@@ -154,9 +154,9 @@ def cache_key(model_bytes, cli):
     return h.hexdigest()[:20]
 
 
-def _run_chunk(cli, model, paths, backend="own"):
+def _run_chunk(cli, model, paths, backend="own", extra=()):
     t0 = time.perf_counter()
-    p = subprocess.run([str(cli), "classify", "--json", "--embedding", "--backend", backend, "--model", str(model),
+    p = subprocess.run([str(cli), "classify", "--json", "--embedding", "--backend", backend, *extra, "--model", str(model),
                         "--", *paths], capture_output=True, text=True)
     dt = time.perf_counter() - t0
     if p.returncode not in (0, 1):
@@ -167,10 +167,12 @@ def _run_chunk(cli, model, paths, backend="own"):
     return recs, dt
 
 
-def run_engine(cli, model, model_bytes, paths, jobs=1, chunk=256, use_cache=True, verbose=True, backend="own"):
+def run_engine(cli, model, model_bytes, paths, jobs=1, chunk=256, use_cache=True, verbose=True, backend="own",
+               extra=()):
     """{abs path: {"logits": [...], "embedding": [...]} or {"error": msg}} for every path, plus timing facts
     for the images actually run now.  The cache is shared by both backends: their outputs are bit-identical
-    (the own kernels implement XNNPACK's qc8 fp32 arithmetic)."""
+    (the own kernels implement XNNPACK's qc8 fp32 arithmetic).  `extra`: more CLI options (e.g. --tta); pass
+    use_cache=False with any, since the cache does not know them."""
     paths = [str(p) for p in paths]
     key = cache_key(model_bytes, cli)
     cache_file = CACHE_DIR / f"{key}.jsonl"
@@ -193,7 +195,7 @@ def run_engine(cli, model, model_bytes, paths, jobs=1, chunk=256, use_cache=True
         cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = 0
         with open(cache_file, "a") as cf, concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
-            for recs, dt in ex.map(lambda c: _run_chunk(cli, model, c, backend), chunks):
+            for recs, dt in ex.map(lambda c: _run_chunk(cli, model, c, backend, extra), chunks):
                 for r in recs:
                     r = {k: r[k] for k in ("file", "logits", "embedding", "error") if k in r}
                     results[r["file"]] = r

@@ -41,11 +41,11 @@ test('wasm logits equal the NumPy reference bit for bit on the random-weights mo
   e.free();
 });
 
-function nativeJson(model, files) {
+function nativeJson(model, files, extra = []) {
   let out;
   try {
     // --backend own: this project's scalar kernels, the twins of the wasm SIMD128 ones (the CLI's default is XNNPACK).
-    out = execFileSync(root + 'build/native/bloodcell', ['classify', '--json', '--embedding', '--backend', 'own', '--model', model, ...files], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(root + 'build/native/bloodcell', ['classify', '--json', '--embedding', '--backend', 'own', ...extra, '--model', model, ...files], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) { out = err.stdout; }
   return out.trim().split('\n').map((l) => JSON.parse(l));
 }
@@ -69,6 +69,28 @@ for (const [name, modelPath] of [['random-weights test model', root + 'tests/fix
     e.free();
   });
 }
+
+test('careful mode (8 dihedral views): native CLI --tta and wasm give identical logits, unlike a single view', async (t) => {
+  let model;
+  try { model = readFileSync(realModelPath); } catch { t.skip(`${realModelPath} is not trained yet (scripts/model/train.py)`); return; }
+  const files = imageFixtures().slice(0, 4);
+  const native = nativeJson(realModelPath, files, ['--tta']);
+  const single = nativeJson(realModelPath, files);
+  const e = await loadEngine(model, { wasmBinary });
+  e.setCareful(true);
+  let differs = 0;
+  for (let i = 0; i < files.length; i++) {
+    const r = e.classify(readFileSync(files[i]));
+    assert.ok(r.ok, `${files[i]}: ${r.error}`);
+    assert.deepEqual(native[i].logits, Array.from(r.logits).map((x) => Number(x.toPrecision(9))), files[i]);
+    differs += native[i].logits.some((x, k) => x !== single[i].logits[k]) ? 1 : 0;
+  }
+  assert.equal(differs, files.length, 'every careful result differs from the single view');
+  e.setCareful(false);
+  const r = e.classify(readFileSync(files[0]));
+  assert.deepEqual(single[0].logits, Array.from(r.logits).map((x) => Number(x.toPrecision(9))), 'careful mode off again');
+  e.free();
+});
 
 test('bad images get a clear error and the batch goes on', async () => {
   const e = await loadEngine(testModel, { wasmBinary });
