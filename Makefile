@@ -67,6 +67,15 @@ $(N)/test_preprocess: tests/test_preprocess.c src/preprocess.c src/frame.c src/b
 	@mkdir -p $(@D)
 	gcc $(CFLAGS_COMMON) -O2 -g $< src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR) $(N)/stb_image.o -lm -o $@
 
+FRAME_TEST_SRC := src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR)
+$(N)/test_frame: tests/test_frame.c $(FRAME_TEST_SRC) src/preprocess.h src/frame.h $(N)/stb_image.o
+	@mkdir -p $(@D)
+	gcc $(CFLAGS_COMMON) -O2 -g $< $(FRAME_TEST_SRC) $(N)/stb_image.o -lm -o $@
+
+$(N)/san/test_frame: tests/test_frame.c $(FRAME_TEST_SRC) src/preprocess.h src/frame.h $(N)/san/stb_image.o
+	@mkdir -p $(@D)
+	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< $(FRAME_TEST_SRC) $(N)/san/stb_image.o -lm -o $@
+
 # The preprocessing as a shared library for the training side (scripts/model/pbc_data.py, ctypes).
 PRE_LIB_SRC := src/preprocess_lib.c src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR)
 $(N)/pic/stb_image.o: src/stb_image_impl.c
@@ -166,17 +175,19 @@ test: deps test-make test-native test-sanitize test-fuzz test-wasm test-python t
 test-make:
 	bash tests/test_make.sh
 
-test-native: $(N)/test_ops_xnnpack $(N)/test_engine $(N)/test_preprocess $(N)/bloodcell
+test-native: $(N)/test_ops_xnnpack $(N)/test_engine $(N)/test_preprocess $(N)/test_frame $(N)/bloodcell
 	$(N)/test_ops_xnnpack 400
 	$(N)/test_engine $(TEST_MODEL) tests/fixtures/random-model-cases.bin
 	$(N)/test_engine $(MODEL) tests/fixtures/model-parity.bin
 	$(N)/test_preprocess
+	$(N)/test_frame
 	bash tests/test_cli.sh
 
-test-sanitize: $(N)/san/test_ops_xnnpack $(N)/san/test_engine $(N)/san/test_preprocess $(N)/san/bloodcell
+test-sanitize: $(N)/san/test_ops_xnnpack $(N)/san/test_engine $(N)/san/test_preprocess $(N)/san/test_frame $(N)/san/bloodcell
 	$(N)/san/test_ops_xnnpack 100
 	$(N)/san/test_engine $(TEST_MODEL) tests/fixtures/random-model-cases.bin
 	$(N)/san/test_preprocess
+	$(N)/san/test_frame
 	BLOODCELL_CLI=$(N)/san/bloodcell bash tests/test_cli.sh
 
 # ---- fuzzing and soak (docs/robustness.md) ---------------------------------------------------
@@ -187,7 +198,7 @@ F := build/fuzz
 FUZZ_CC ?= clang-14
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(CFLAGS_COMMON) -O2 -g -fsanitize=fuzzer $(FUZZ_SAN) -Itests/fuzz
-FUZZ_TARGETS := image model classify
+FUZZ_TARGETS := image model classify frame
 FUZZ_SECONDS ?= 600
 FUZZ_NICE ?=
 TEST_FUZZ_SECONDS ?= 15
@@ -222,12 +233,13 @@ $(N)/soak_native: tests/soak_native.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) 
 soak-native: $(N)/soak_native
 	bash scripts/soak/soak_native.sh --backend $(SOAK_BACKEND)
 
-test-wasm: $(W)/test_kernels_simd.cjs $(WEB_ENGINE) $(N)/bloodcell
+test-wasm: $(W)/test_kernels_simd.cjs $(WEB_ENGINE) $(N)/bloodcell $(N)/test_frame
 	node $(W)/test_kernels_simd.cjs 600
 	node --test tests/wasm/
 
-test-python: $(N)/test_engine
+test-python: $(N)/test_engine $(N)/test_frame $(N)/libbcpreprocess.so
 	$(PY) tests/test_python.py
+	$(PY) tests/test_frame_python.py
 
 test-browser: web-assets $(N)/bloodcell
 	node --test tests/browser/

@@ -13,7 +13,7 @@ enum { F_VOID = 1, F_NUC = 2, F_FG = 4 };
 
 #define MIN_DISK_D2 9           /* red cells narrower than 6 work px are not measured */
 #define FINE_R16 (8 * 16)       /* a ruler under 8 work px of radius is measured again, finer */
-#define TARGET_R 16             /* ... at a factor that makes it about this many work px */
+#define TARGET_R 12             /* ... at a factor that makes it about this many work px */
 #define CLUSTER_PCT 15          /* disks within 15% of each other are one size */
 #define NUC_FLOOR 63            /* nucleus: 255 - max(T_R, T_G) > max(Otsu, 63) */
 #define RBC_FLOOR 10            /* red cells: 255 - min(T) > max(Otsu, 10) */
@@ -425,8 +425,7 @@ static ruler measure(bc_frame_scratch *fs, const work *wk) {
   }
   for (i = 0, j = 0; i < kept; i++) {   /* a white cell's cytoplasm is not a red cell */
     if (near_nucleus(fs, wk, &fs->disks[i])) continue;
-    /* the mask's edge lies half a pixel inside the nearest background pixel centre */
-    r16[j++] = (int)isqrt64((int64_t)fs->disks[i].d2 * 256) - 8;
+    r16[j++] = (int)isqrt64((int64_t)fs->disks[i].d2 * 256);
   }
   n = j;
   /* the size that covers the most area: specks and the gaps between packed cells are many but small */
@@ -462,11 +461,11 @@ static int piece_root(int32_t *pc, int i) {
   return i;
 }
 
-/* Finds the target white cell; box in work px, inclusive. Returns 0 when there is none. */
+/* Finds the target white cell; box in work px, inclusive. Returns how many cells there are (0: none). */
 static int find_cell(bc_frame_scratch *fs, const work *wk, int gap, int box[4]) {
   const int W = wk->W, H = wk->H, n = W * H;
   int32_t *seen = fs->label, *q = fs->stack, *pc = fs->piece;
-  int i, np = 0, a, b, best = -1;
+  int i, np = 0, a, b, cells = 0;
   double best_score = -1.0;
   const double k = (double)(W < H ? W : H) / 5.0 + 1.0;
   for (i = 0; i < n; i++) seen[i] = 0;
@@ -525,12 +524,13 @@ static int find_cell(bc_frame_scratch *fs, const work *wk, int gap, int box[4]) 
       if (p[P_Y1] > bx[3]) bx[3] = p[P_Y1];
     }
     if (area < MIN_CELL) continue;
+    cells++;
     cx = (double)(bx[0] + bx[2] + 1) / 2.0 - (double)W / 2.0;
     cy = (double)(bx[1] + bx[3] + 1) / 2.0 - (double)H / 2.0;
     score = (double)area / (1.0 + (cx * cx + cy * cy) / (k * k));
-    if (score > best_score) { best_score = score; best = a; memcpy(box, bx, sizeof bx); }
+    if (score > best_score) { best_score = score; memcpy(box, bx, sizeof bx); }
   }
-  return best >= 0;
+  return cells;
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -599,7 +599,8 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
   ru = measure(fs, &wk);
   gap = ru.found ? (ru.r16 * 2 * 3 / 10 + 8) / 16 : (wk.W < wk.H ? wk.W : wk.H) / 40;
   if (gap < 2) gap = 2;
-  if (find_cell(fs, &wk, gap, box)) {
+  r->cells_found = find_cell(fs, &wk, gap, box);
+  if (r->cells_found > 0) {
     r->has_cell = 1;
     r->cell_x0 = box[0] * wk.f;
     r->cell_y0 = box[1] * wk.f;
@@ -613,25 +614,32 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
     r->rbc_count = ru.count;
   }
 
-  /* red cells too small to measure well at this factor (or none seen in a large image): a finer window */
-  if (wk.f > 1 && (ru.found ? ru.r16 < FINE_R16 : wk.f >= 3)) {
-    const int f2 = ru.found ? (wk.f * ru.r16 / (TARGET_R * 16) > 1 ? wk.f * ru.r16 / (TARGET_R * 16) : 1) : wk.f / 3;
-    const int64_t span = (int64_t)256 * f2;
-    const int ww = span < im->w ? (int)span : im->w, wh = span < im->h ? (int)span : im->h;
-    const int64_t cx2 = r->has_cell ? (int64_t)r->cell_x0 + r->cell_x1 : im->w, cy2 = r->has_cell ? (int64_t)r->cell_y0 + r->cell_y1 : im->h;
-    const int x0 = clamp_int(floor_div(cx2 - ww, 2), 0, im->w - ww), y0 = clamp_int(floor_div(cy2 - wh, 2), 0, im->h - wh);
-    setup(&fine, x0, y0, ww, wh);
-    if (fine.f < wk.f) {
+  /* red cells too small to measure well at this factor (or none seen in a large image): a finer window,
+   * at most twice (a 40 MP photo: factor 25, then 8, then about 3) */
+  {
+    int pass, f_cur = wk.f;
+    ruler cur = ru;
+    for (pass = 0; pass < 2 && f_cur > 1 && (cur.found ? cur.r16 < FINE_R16 : f_cur >= 3); pass++) {
+      const int f_fit = (f_cur * cur.r16 + TARGET_R * 8) / (TARGET_R * 16);
+      const int f2 = cur.found ? (f_fit > 1 ? f_fit : 1) : f_cur / 3;
+      const int64_t span = (int64_t)256 * f2;
+      const int ww = span < im->w ? (int)span : im->w, wh = span < im->h ? (int)span : im->h;
+      const int64_t cx2 = r->has_cell ? (int64_t)r->cell_x0 + r->cell_x1 : im->w;
+      const int64_t cy2 = r->has_cell ? (int64_t)r->cell_y0 + r->cell_y1 : im->h;
+      const int x0 = clamp_int(floor_div(cx2 - ww, 2), 0, im->w - ww), y0 = clamp_int(floor_div(cy2 - wh, 2), 0, im->h - wh);
+      setup(&fine, x0, y0, ww, wh);
+      if (fine.f >= f_cur) break;
       reduce(fs, im, &fine);
       background(fs, &fine);
       masks(fs, &fine);
       ru2 = measure(fs, &fine);
       if (ru2.found && r->has_cell && (int64_t)box_side(r) * 16 > (int64_t)4 * ru2.r16 * 2 * fine.f) ru2.found = 0;
-      if (ru2.found) {
-        r->rbc_diameter_x16 = ru2.r16 * 2 * fine.f;
-        r->rbc_count = ru2.count;
-        r->work_factor = fine.f;
-      }
+      if (!ru2.found) break;
+      cur = ru2;
+      f_cur = fine.f;
+      r->rbc_diameter_x16 = ru2.r16 * 2 * fine.f;
+      r->rbc_count = ru2.count;
+      r->work_factor = fine.f;
     }
   }
 

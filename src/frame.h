@@ -43,7 +43,7 @@
 #define BC_FRAME_MAX_PIECES 1024            /* nucleus pieces grouped per image */
 #define BC_FRAME_MIN_RBC 3                  /* red cells that must agree for a ruler */
 #define BC_FRAME_PBC_SIDE 360               /* PBC's centre-crop side in its own pixels */
-#define BC_FRAME_PBC_RBC_X16 1056           /* PBC median red-cell diameter, px * 16 (66.0 px) */
+#define BC_FRAME_PBC_RBC_X16 1088           /* PBC median red-cell diameter, px * 16 (68.0 px) */
 #define BC_FRAME_PBC_CELL 126               /* PBC median white-cell box side, px */
 #define BC_FRAME_BIG_CELL_PERMILLE 770      /* cell side / min(W,H) above which the CELL path may run */
 
@@ -67,6 +67,7 @@ typedef struct bc_frame_result {
   int crop_x0, crop_y0, crop_side;          /* the square crop, image px; may extend beyond the image */
   int bg_r, bg_g, bg_b;      /* estimated background colour, the padding */
   int work_factor;           /* reduction factor of the pass that gave the ruler (of the first pass if none) */
+  int cells_found;           /* white cells (nucleus groups) seen in the image; more than 1: a field or a clump */
 } bc_frame_result;
 
 typedef struct bc_frame_disk { int x, y, d2; } bc_frame_disk;

@@ -1,6 +1,7 @@
 """Writes the committed seed corpora of the libFuzzer targets (tests/fuzz/corpus/<target>/).
 
-    /usr/bin/python3 scripts/fuzz/make_fuzz_corpus.py          (numpy + Pillow 9.4; rewrites the three folders)
+    /usr/bin/python3 scripts/fuzz/make_fuzz_corpus.py [TARGET...]   (numpy + Pillow 9.4; rewrites those folders,
+                                                                   default all four)
 
 image/     small JPEG/PNG/BMP files: a real PBC cell (fixture) downscaled, grey, grey+alpha, RGBA, palette (+tRNS),
            1-bit, 16-bit grey and RGB, Adam7-interlaced PNG, progressive, 4:2:0, greyscale and Adobe CMYK JPEG,
@@ -10,6 +11,8 @@ image/     small JPEG/PNG/BMP files: a real PBC cell (fixture) downscaled, grey,
 classify/  two full-size PBC cell JPEGs (fixtures) and a subset of image/ (the classify target runs a whole
            forward pass per input, so it starts from fewer, more typical seeds). The full-size JPEGs are not in
            image/: decoding one under ASan takes ~100x longer than a small seed and would dominate that target.
+frame/     raw-pixel inputs for fuzz_frame's decoded-buffer path (a 4-byte shape header, then pixels: a real
+           PBC field at 80x80 RGB, its cell at 60x60 RGBA, an 8x8 grey) and small JPEG/PNG/BMP fields and cells.
 model/     the random-weights test model (tests/fixtures/random-model.bin) and tiny 16x16 models that use
            every op type, a truncated model and a model with a bad checksum.
 Files named regress_* are inputs that once found a bug (docs/robustness.md); they are kept as they are.
@@ -273,30 +276,64 @@ def tiny_models():
     return models
 
 
+def raw_pixels(img, box_byte=0x40):
+    """fuzz_frame's decoded-buffer input: w-1 and h-1 as 10 bits (8 in bytes 0/1, 2 in byte 2), channels-1 in
+    bits 4-5 of byte 2, then a byte for the box, then the pixels."""
+    a = np.asarray(img)
+    h, w = a.shape[:2]
+    ch = 1 if a.ndim == 2 else a.shape[2]
+    b2 = ((w - 1) & 3) | (((h - 1) & 3) << 2) | ((ch - 1) << 4)
+    return bytes([(w - 1) >> 2, (h - 1) >> 2, b2, box_byte]) + a.tobytes()
+
+
+def frame_seeds(imgs):
+    field = Image.open(os.path.join(FIX, "images", "neutrophil_BNE_101082.jpg")).convert("RGB")
+    seeds = {
+        "raw_field_80x80_rgb.bin": raw_pixels(field.resize((80, 80), Image.BILINEAR)),
+        "raw_cell_60x60_rgba.bin": raw_pixels(field.crop((120, 150, 235, 265)).resize((60, 60), Image.BILINEAR)
+                                              .convert("RGBA")),
+        "raw_grey_8x8.bin": raw_pixels(field.resize((8, 8), Image.BILINEAR).convert("L")),
+        "field100.jpg": pil_bytes(field.resize((100, 100), Image.BILINEAR), "JPEG", quality=80),
+        "field64.png": pil_bytes(field.resize((64, 64), Image.BILINEAR), "PNG"),
+        "cell48.jpg": pil_bytes(cell(48), "JPEG", quality=85),
+    }
+    for name in ("cell32_baseline444.jpg", "cell16_rgba.png", "grey_16x16.png", "bmp24_5x4.bmp", "rgb_1x1.bmp",
+                 "rgb_16384x1.png", "trunc_half.jpg"):
+        seeds[name] = imgs[name]
+    return seeds
+
+
 def main():
-    for t in ("image", "classify", "model"):  # regenerate, keeping the regression inputs (regress_*)
+    targets = sys.argv[1:] or ["image", "classify", "model", "frame"]
+    for t in targets:  # regenerate, keeping the regression inputs (regress_*)
         d = os.path.join(OUT, t)
         for name in os.listdir(d) if os.path.isdir(d) else []:
             if not name.startswith("regress_"):
                 os.remove(os.path.join(d, name))
     imgs = images()
-    for name, data in imgs.items():
-        write("image", name, data)
-    for name in ("neutrophil_BNE_101082.jpg", "platelet_PLATELET_101132.jpg"):
-        with open(os.path.join(FIX, "images", name), "rb") as f:
-            write("classify", "pbc_" + name, f.read())
-    for name in ("cell32_baseline444.jpg", "cell32_progressive420.jpg",
-                 "fixture_cmyk_64x60.jpg", "cell16_rgba.png", "grey16_8x6.png", "bmp24_5x4.bmp", "rgb_1x1.bmp",
-                 "rgb_16384x1.png", "trunc_half.jpg", "bad_crc.png"):
-        write("classify", name, imgs[name])
-    for size in (20, 48):
-        write("classify", "cell%d.jpg" % size, pil_bytes(cell(size), "JPEG", quality=85))
-    with open(os.path.join(FIX, "random-model.bin"), "rb") as f:
-        write("model", "random-model.bin", f.read())
-    for name, data in tiny_models().items():
-        write("model", name, data)
+    if "image" in targets:
+        for name, data in imgs.items():
+            write("image", name, data)
+    if "classify" in targets:
+        for name in ("neutrophil_BNE_101082.jpg", "platelet_PLATELET_101132.jpg"):
+            with open(os.path.join(FIX, "images", name), "rb") as f:
+                write("classify", "pbc_" + name, f.read())
+        for name in ("cell32_baseline444.jpg", "cell32_progressive420.jpg",
+                     "fixture_cmyk_64x60.jpg", "cell16_rgba.png", "grey16_8x6.png", "bmp24_5x4.bmp", "rgb_1x1.bmp",
+                     "rgb_16384x1.png", "trunc_half.jpg", "bad_crc.png"):
+            write("classify", name, imgs[name])
+        for size in (20, 48):
+            write("classify", "cell%d.jpg" % size, pil_bytes(cell(size), "JPEG", quality=85))
+    if "model" in targets:
+        with open(os.path.join(FIX, "random-model.bin"), "rb") as f:
+            write("model", "random-model.bin", f.read())
+        for name, data in tiny_models().items():
+            write("model", name, data)
+    if "frame" in targets:
+        for name, data in frame_seeds(imgs).items():
+            write("frame", name, data)
     total = 0
-    for t in ("image", "classify", "model"):
+    for t in targets:
         d = os.path.join(OUT, t)
         n = sum(os.path.getsize(os.path.join(d, x)) for x in os.listdir(d))
         total += n

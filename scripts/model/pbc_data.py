@@ -2,10 +2,15 @@
 the reference preprocessing (load_cell_image) that the C engine reimplements.
 
 Run directly to (re)build the split and a cache:
-    /usr/bin/python3 scripts/model/pbc_data.py [--data DIR] [--size S]
+    /usr/bin/python3 scripts/model/pbc_data.py [--data DIR] [--size S] [--resize-mode 0|1]
+
+Resize mode 0 (the shipped model) is load_cell_image below, in PIL. Mode 1 (scale-aware framing,
+docs/framing.md) has no Python twin: the cache comes from the engine's own C code through
+build/native/libbcpreprocess.so (CPreprocessor; `make build/native/libbcpreprocess.so`).
 """
 import argparse
 import csv
+import ctypes
 import io
 import multiprocessing
 import os
@@ -28,6 +33,12 @@ SPLIT_SEED = 20261125
 SPLIT_FRACTIONS = (0.7, 0.1, 0.2)             # train, val, test
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 PREPROC_VERSION = "pbc-preproc-v1"            # bump if load_cell_image changes
+PREPROC_VERSIONS = {0: PREPROC_VERSION, 1: "pbc-preproc-frame-v1"}   # per resize mode; bump with src/frame.c
+PREPROC_LIB = REPO_ROOT / "build" / "native" / "libbcpreprocess.so"
+# bc_frame_result (src/frame.h), 16 int32 in this order
+FRAME_FIELDS = ("path", "rbc_diameter_x16", "rbc_count", "has_cell", "cell_x0", "cell_y0", "cell_x1", "cell_y1",
+                "crop_x0", "crop_y0", "crop_side", "bg_r", "bg_g", "bg_b", "work_factor", "cells_found")
+FRAME_PATHS = ("centre", "rbc", "cell")
 
 
 class DataError(Exception):
@@ -82,6 +93,73 @@ def load_cell_image(path_or_bytes, size):
     arr = np.asarray(img, dtype=np.uint8)
     assert arr.shape == (size, size, 3), arr.shape
     return arr
+
+
+class CPreprocessor:
+    """The engine's preprocessing (src/preprocess.c + src/frame.c) through ctypes: decode with stb_image,
+    frame (resize mode 1) or centre-crop (mode 0), resize. Returns what the engine's model sees, bit for bit.
+
+        pre = CPreprocessor(128, mode=1)
+        rgb, frame = pre(path_or_bytes_or_array)   # uint8 SxSx3, dict of FRAME_FIELDS
+    An HxWx3/HxWx4 uint8 array is taken as decoded RGB/RGBA pixels (no stb decode). One per process."""
+
+    def __init__(self, size, mode=1, lib_path=PREPROC_LIB):
+        if not Path(lib_path).exists():
+            raise DataError(f"{lib_path} is missing: run `make build/native/libbcpreprocess.so`")
+        lib = ctypes.CDLL(str(lib_path))
+        lib.bc_lib_open.restype = ctypes.c_void_p
+        lib.bc_lib_open.argtypes = [ctypes.c_int, ctypes.c_int]
+        lib.bc_lib_close.argtypes = [ctypes.c_void_p]
+        lib.bc_lib_preprocess.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p,
+                                          ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+        lib.bc_lib_preprocess_pixels.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                                                 ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p,
+                                                 ctypes.c_size_t]
+        if lib.bc_lib_frame_abi() != 16:
+            raise DataError(f"{lib_path}: bc_frame_result is not 16 ints; rebuild it")
+        self.lib, self.size, self.mode = lib, int(size), int(mode)
+        self.handle = lib.bc_lib_open(self.size, self.mode)
+        if not self.handle:
+            raise DataError(f"libbcpreprocess refused size {size} / resize mode {mode}")
+
+    def __call__(self, src):
+        rgb = np.empty((self.size, self.size, 3), np.uint8)
+        frame = np.zeros(16, np.int32)
+        msg = ctypes.create_string_buffer(256)
+        if isinstance(src, np.ndarray):
+            a = np.ascontiguousarray(src, np.uint8)
+            ch = a.shape[2] if a.ndim == 3 else 1
+            st = self.lib.bc_lib_preprocess_pixels(self.handle, a.ctypes.data, a.shape[1], a.shape[0], ch,
+                                                   rgb.ctypes.data, frame.ctypes.data, msg, len(msg))
+        else:
+            data = bytes(src) if isinstance(src, (bytes, bytearray, memoryview)) else Path(src).read_bytes()
+            st = self.lib.bc_lib_preprocess(self.handle, data, len(data), rgb.ctypes.data, frame.ctypes.data,
+                                            msg, len(msg))
+        if st != 0:
+            raise ValueError(msg.value.decode("utf-8", "replace") or f"preprocessing failed (status {st})")
+        return rgb, dict(zip(FRAME_FIELDS, (int(v) for v in frame[:len(FRAME_FIELDS)])))
+
+    def close(self):
+        if self.handle:
+            self.lib.bc_lib_close(self.handle)
+            self.handle = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001  (interpreter shutdown)
+            pass
+
+
+_c_preprocessors = {}
+
+
+def load_cell_image_c(path_or_bytes, size, mode=1):
+    """The network input as the engine computes it (see CPreprocessor): (uint8 SxSx3, frame dict)."""
+    key = (os.getpid(), int(size), int(mode))
+    if key not in _c_preprocessors:
+        _c_preprocessors[key] = CPreprocessor(size, mode)
+    return _c_preprocessors[key](path_or_bytes)
 
 
 # --------------------------------------------------------------------------
@@ -203,26 +281,33 @@ def split_counts(rows):
 # Cache
 # --------------------------------------------------------------------------
 def _cache_worker(args):
-    path, size = args
-    return load_cell_image(path, size)
+    path, size, mode = args
+    if mode == 0:
+        return load_cell_image(path, size), None
+    rgb, frame = load_cell_image_c(path, size, mode)
+    return rgb, [frame[k] for k in FRAME_FIELDS]
 
 
-def build_cache(data_dir, files, size, cache_path, processes=2, verbose=True):
+def build_cache(data_dir, files, size, cache_path, processes=2, verbose=True, mode=0):
     """Decode+crop+resize `files` ('class/name') into cache_path (.npz with
-    images uint8 NxSxSx3, labels int64, files str, size, preproc)."""
+    images uint8 NxSxSx3, labels int64, files str, size, preproc; in resize mode 1 also
+    frames int32 N x len(FRAME_FIELDS), how each image was framed)."""
     data_dir = Path(data_dir)
     cache_path = Path(cache_path)
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     n = len(files)
     images = np.empty((n, size, size, 3), dtype=np.uint8)
     labels = np.array([CLASS_TO_IDX[f.split("/", 1)[0]] for f in files], dtype=np.int64)
-    jobs = [(str(data_dir / f), size) for f in files]
+    frames = np.zeros((n, len(FRAME_FIELDS)), dtype=np.int32)
+    jobs = [(str(data_dir / f), size, mode) for f in files]
     t0 = time.time()
     step = max(1, n // 10)
 
     def consume(it):
-        for i, arr in enumerate(it):
+        for i, (arr, frame) in enumerate(it):
             images[i] = arr
+            if frame is not None:
+                frames[i] = frame
             if verbose and ((i + 1) % step == 0 or i + 1 == n):
                 el = time.time() - t0
                 print(f"cache: {i + 1}/{n} images, {el:.0f}s elapsed, "
@@ -237,22 +322,23 @@ def build_cache(data_dir, files, size, cache_path, processes=2, verbose=True):
     except (OSError, ValueError) as e:
         raise DataError(f"cannot decode an image while building the cache: {e}")
     tmp = cache_path.with_name(cache_path.name + ".tmp.npz")
+    extra = {"frames": frames} if mode != 0 else {}
     np.savez(tmp, images=images, labels=labels, files=np.array(files),
-             size=np.int64(size), preproc=np.array(PREPROC_VERSION))
+             size=np.int64(size), preproc=np.array(PREPROC_VERSIONS[mode]), **extra)
     os.replace(tmp, cache_path)
     if verbose:
         print(f"cache: wrote {cache_path} ({images.nbytes / 2**20:.0f} MiB) in {time.time() - t0:.0f}s")
     return images, labels
 
 
-def load_cache(data_dir, files, size, cache_path, processes=2, verbose=True):
+def load_cache(data_dir, files, size, cache_path, processes=2, verbose=True, mode=0):
     """Return (images, labels) for `files` in that order, from cache_path if it
-    holds exactly these files at this size, else build it."""
+    holds exactly these files at this size and resize mode, else build it."""
     cache_path = Path(cache_path)
     if cache_path.exists():
         try:
             with np.load(cache_path, allow_pickle=False) as z:
-                ok = (int(z["size"]) == size and str(z["preproc"]) == PREPROC_VERSION
+                ok = (int(z["size"]) == size and str(z["preproc"]) == PREPROC_VERSIONS[mode]
                       and z["files"].shape[0] == len(files) and list(z["files"]) == list(files))
                 if ok:
                     if verbose:
@@ -263,20 +349,24 @@ def load_cache(data_dir, files, size, cache_path, processes=2, verbose=True):
                 print(f"cache: ignoring unreadable {cache_path} ({e})")
         if verbose:
             print(f"cache: {cache_path} is stale, rebuilding")
-    return build_cache(data_dir, files, size, cache_path, processes, verbose)
+    return build_cache(data_dir, files, size, cache_path, processes, verbose, mode)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=None, help=f"data folder (default {DEFAULT_DATA} from the repo root)")
     ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--resize-mode", type=int, choices=(0, 1), default=0,
+                    help="0 centre crop (PIL reference), 1 scale-aware framing (the engine's C code)")
     args = ap.parse_args()
     try:
         data_dir = resolve_data_dir(args.data)
         rows = load_or_make_split(data_dir)
         for c, d in split_counts(rows).items():
             print(f"  {c:13s} train {d['train']:5d}  val {d['val']:4d}  test {d['test']:4d}")
-        load_cache(data_dir, [r[0] for r in rows], args.size, CACHE_DIR / f"pbc_S{args.size}.npz")
+        suffix = "" if args.resize_mode == 0 else f"_m{args.resize_mode}"
+        load_cache(data_dir, [r[0] for r in rows], args.size, CACHE_DIR / f"pbc_S{args.size}{suffix}.npz",
+                   mode=args.resize_mode)
     except DataError as e:
         fail(str(e))
 

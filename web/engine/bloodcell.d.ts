@@ -8,6 +8,7 @@ type Engine = number;
 export interface BloodcellModule {
   HEAP8: Int8Array;
   HEAPU8: Uint8Array;
+  HEAP32: Int32Array;
   HEAPF32: Float32Array;
   _malloc(bytes: number): Ptr;
   _free(ptr: Ptr): void;
@@ -36,6 +37,12 @@ export interface BloodcellModule {
   _bc_wasm_embedding(e: Engine): Ptr;
   /** The S*S*3 RGB image the model saw. */
   _bc_wasm_rgb(e: Engine): Ptr;
+  /** int32[16], how the last image was framed: a bc_frame_result (src/frame.h) in its field order. */
+  _bc_wasm_frame(e: Engine): Ptr;
+  /** The model file's resize mode: 0 centre crop, 1 scale-aware framing (models/FORMAT.md). */
+  _bc_wasm_resize_mode(e: Engine): number;
+  /** The framing analysis alone on decoded pixels: int32[16] as above (0 when out of memory). */
+  _bc_wasm_frame_pixels(pixels: Ptr, width: number, height: number, channels: number): Ptr;
   /** Class activation map of class k into out (cam_height * cam_width float32). */
   _bc_wasm_cam(e: Engine, k: number, out: Ptr): number;
 

@@ -4,6 +4,7 @@
 //   const r = engine.classify(imageBytes);   // {ok:true, label, confidence, probs:{id:p}, logits, embedding}
 //                                            // or {ok:false, error:"truncated JPEG ..."}
 //   engine.cam(k) -> {width, height, data: Float32Array};  engine.rgb() -> Uint8Array S*S*3
+//   engine.frame() -> how the last image was framed (src/frame.h): {path: 'rbc'|'cell'|'centre', ...}
 //
 // Results are copied out of the wasm heap, so they stay valid after the next call.
 import createBloodcellModule from './bloodcell.js';
@@ -108,6 +109,23 @@ export class Engine {
   rgb() {
     const S = this.inputSize;
     return new Uint8Array(this.mod.HEAPU8.buffer, this.mod._bc_wasm_rgb(this.e), S * S * 3).slice();
+  }
+
+  // The last image's framing (resize mode 1; in mode 0 always the centre crop, nothing estimated):
+  // {path, rbcDiameterPx (null without a ruler), rbcCount, cell: [x0, y0, x1, y1] | null (image px),
+  //  crop: [x0, y0, side] (image px, may reach beyond the image), background: [r, g, b], cellsFound, resizeMode}.
+  frame() {
+    const f = new Int32Array(this.mod.HEAP32.buffer, this.mod._bc_wasm_frame(this.e), 16);
+    return {
+      path: ['centre', 'rbc', 'cell'][f[0]] || 'centre',
+      rbcDiameterPx: f[1] > 0 ? f[1] / 16 : null,
+      rbcCount: f[2],
+      cell: f[3] ? [f[4], f[5], f[6], f[7]] : null,
+      crop: [f[8], f[9], f[10]],
+      background: [f[11], f[12], f[13]],
+      cellsFound: f[15],
+      resizeMode: this.mod._bc_wasm_resize_mode(this.e),
+    };
   }
 
   heapBytes() { return this.mod.HEAPU8.buffer.byteLength; }
