@@ -55,7 +55,10 @@ const pool = new Pool({
 });
 window.bloodcellPool = pool;   // for the benchmark and soak scripts (worker count, wasm heaps)
 
-function classifyBytes(buf, cam) { return pool.classify(buf, cam); }
+// Careful mode (the engine's 8-view test-time augmentation) is the user's choice, kept in this browser.
+const CAREFUL_KEY = 'bloodcell.careful';
+state.careful = (() => { try { return localStorage.getItem(CAREFUL_KEY) === '1'; } catch { return false; } })();
+function classifyBytes(buf, cam, careful = state.careful) { return pool.classify(buf, cam, careful); }
 
 // ---- status ------------------------------------------------------------------------------------
 let statusKey = null;   // re-translated on a language switch
@@ -151,7 +154,8 @@ async function openCell(id, extras = null, opts = {}) {
 async function loadCam(id, fromReview) {
   const blob = await getBlob(id);
   if (!blob) return;
-  const r = await classifyBytes(await blob.arrayBuffer(), true);
+  // The heatmaps come from the same mode as the cell's call.
+  const r = await classifyBytes(await blob.arrayBuffer(), true, !!state.cells.get(id)?.careful);
   if (state.current === id && r.ok) await renderCell(state.cells.get(id), { cams: r.cams, rgb: r.rgb, blob }, { focus: false, fromReview });
 }
 
@@ -228,6 +232,7 @@ async function processFile(file, id, single) {
   }
   const cell = { id, name, size: file.size, added: Date.now(), ok: r.ok, error: r.error || '', confirmed: null };
   if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, ood: r.ood, ms: r.ms });
+  if (r.ok && r.careful) cell.careful = true;
   return { id, cell, file, r, single };
 }
 
@@ -386,6 +391,12 @@ function relabelExamples() {
 
 // ---- review settings and export --------------------------------------------------------------------
 let thresholdQueued = false;
+$('careful').checked = state.careful;
+$('careful').addEventListener('change', (e) => {
+  state.careful = e.target.checked;
+  try { localStorage.setItem(CAREFUL_KEY, state.careful ? '1' : '0'); } catch { /* private mode: for this visit only */ }
+});
+
 $('threshold').addEventListener('input', (e) => {
   const before = state.threshold;
   state.threshold = Number(e.target.value);

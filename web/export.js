@@ -32,6 +32,7 @@ export function rows() {
     map_xy: c.ok && c.ood && Number.isFinite(c.ood.x) ? [round(c.ood.x, 5), round(c.ood.y, 5)] : null,
     confirmed: confirmedOf(c),
     reassigned_by_user: c.confirmed !== null && c.confirmed !== undefined,
+    careful: c.ok ? !!c.careful : false,
     user_choice: c.confirmed === null || c.confirmed === undefined ? null : (c.confirmed === UNIDENTIFIED ? 'unidentified' : classes[c.confirmed]),
     flags: flagsOf(c),
     error: c.ok ? '' : c.error,

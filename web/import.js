@@ -88,7 +88,9 @@ function makeCell(f, classes, where) {
     confirmed = f.user_choice === 'unidentified' ? UNIDENTIFIED : classes.indexOf(f.user_choice);
   }
   if (flags.includes('reassigned') !== (f.user_choice !== null)) fail(`${where}: the flag "reassigned" and the user's choice disagree`);
-  return { name, ok: true, error: '', label: f.predicted, index, confidence: f.confidence, probs, ood, confirmed, imported: true };
+  if (f.careful !== undefined && typeof f.careful !== 'boolean') fail(`${where}: careful must be true or false`);
+  return { name, ok: true, error: '', label: f.predicted, index, confidence: f.confidence, probs, ood, confirmed, imported: true,
+    ...(f.careful ? { careful: true } : {}) };
 }
 
 function checkCount(n) {
@@ -121,7 +123,7 @@ function fromJSON(text, classes) {
     if (c.reassigned_by_user !== (userChoice !== null)) fail(`${where}: reassigned_by_user and user_choice disagree`);
     return makeCell({ file: c.file, status: c.status, predicted: c.predicted, confidence: c.confidence ?? null,
       probs: probs ? classes.map((k) => probs[k]) : null, ood_score: c.ood_score ?? null, map_xy: c.map_xy ?? null,
-      confirmed: c.confirmed, user_choice: userChoice, flags: c.flags, error: c.error }, classes, where);
+      confirmed: c.confirmed, user_choice: userChoice, flags: c.flags, error: c.error, careful: c.careful }, classes, where);
   });
   return { format: 'json', cells, threshold: isNum(thr) ? thr : null, sample: sampleOf(doc.sample) };
 }

@@ -82,12 +82,12 @@ export class Pool {
   inflight() { return this.ready().reduce((a, w) => a + w.inflight, 0); }
 
   // bytes: an ArrayBuffer (transferred). Resolves to the worker's result.
-  classify(bytes, cam) {
+  classify(bytes, cam, careful = false) {
     const list = this.ready();
     if (!list.length) return Promise.resolve({ ok: false, error: 'model not loaded' });
     let best = list[0];
     for (const w of list) if (w.inflight < best.inflight) best = w;
-    return this.send(best, { type: 'classify', bytes, cam }, [bytes]);
+    return this.send(best, { type: 'classify', bytes, cam, careful }, [bytes]);
   }
 
   send(entry, msg, transfer = []) {

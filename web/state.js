@@ -1,6 +1,7 @@
 // state.js - what the page knows: engine info, map, model card, the cells of the review, settings.
 // A cell: {id, name, size, ok, error, label, index, confidence, probs[K], ood:{x,y,score,flagged}|null,
-//          confirmed: null (model's call) | class index | UNIDENTIFIED, ms, sample: its sample's key}
+//          confirmed: null (model's call) | class index | UNIDENTIFIED, ms, sample: its sample's key,
+//          careful?: true when classified in careful mode (8 views averaged)}
 // state.sample: the sample open now; state.cells are its cells. Its fields (samples.js has them all):
 //   {key, id, date, reviewer, created, target: 100|200, wbcTotal: x10^9/L | null,
 //    threshold: {value, default} | null, reviewed: null | {by, at (ISO time)}}

@@ -106,11 +106,13 @@ async function compile(url) {
 async function classify(msg) {
   await mapReady;
   const t0 = performance.now();
+  if (!!msg.careful !== !!engine.careful) engine.setCareful(!!msg.careful);
   const r = engine.classify(new Uint8Array(msg.bytes));
   const result = { ok: r.ok, error: r.error };
   const transfer = [];
   if (r.ok) {
-    Object.assign(result, { label: r.label, index: r.index, confidence: r.confidence, probs: Array.from(r.probsArray) });
+    Object.assign(result, { label: r.label, index: r.index, confidence: r.confidence, probs: Array.from(r.probsArray),
+      careful: !!msg.careful });
     if (refmap) {
       const p = refmap.place(r.embedding);
       result.ood = { x: p.x, y: p.y, score: p.score, flagged: p.flagged };

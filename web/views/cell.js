@@ -105,6 +105,7 @@ export function renderVerdict() {
   if (cell.ood && cell.ood.flagged) flags.append(el('p', { class: 'warn ood-warning', role: 'note', text: t('flag.ood') }));
   if (cell.confidence < state.threshold && (cell.confirmed === null || cell.confirmed === undefined)) flags.append(el('p', { class: 'warn', text: t('flag.unidentified', { t: num(state.threshold) }) }));
   if (cell.confirmed !== null && cell.confirmed !== undefined) flags.append(el('p', { class: 'note', text: t('flag.reassigned', { cls: className(cell.label) }) }));
+  if (cell.careful) flags.append(el('p', { class: 'note muted', text: t('careful.cell') }));
   const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
   sw.style.background = classColour(cell.index);
   const confirm = el('select', { id: 'cell-confirm' });
