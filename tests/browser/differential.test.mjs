@@ -95,7 +95,7 @@ test('the differential follows the clinical rules on a batch with platelets, NRB
   assert.equal(d.total, '23');
   assert.deepEqual(d.chartSegs, [['neutrophil', 41.67], ['lymphocyte', 25], ['monocyte', 16.67], ['eosinophil', 8.33], ['ig', 8.33]], 'the stacked bar: one segment per class counted');
   assert.match(d.chart, /Neutrophil 41\.7%, Lymphocyte 25\.0%, Monocyte 16\.7%, Eosinophil 8\.3%, Basophil 0\.0%, Immature granulocyte 8\.3%$/);
-  assert.match(d.note, /^Percentages are of the 12 white cells counted .*NRBC and platelets are counted apart\. Not counted: 3 unidentified, 1 excluded, 3 failed files\.$/);
+  assert.match(d.note, /^Percentages are of the 12 white cells counted .*NRBC and platelets are counted apart\. Not counted: 3 unidentified, 1 excluded, 3 failed\.$/);
 
   // The target: 100 by default, 200 selectable; the progress says how far along; a low count is flagged.
   assert.equal(await page.inputValue('#count-target'), '100');

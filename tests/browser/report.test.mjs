@@ -102,9 +102,9 @@ test('the report prints on one page with the sample, counts, software and discla
       assert.ok(text.includes(line), `${line} in the report`);
     }
     assert.ok(text.includes(`White cells (WBC) ${wbc} 100%`));
-    assert.ok(text.includes(`NRBC (erythroblasts) ${groups.erythroblast} ${((100 * groups.erythroblast) / wbc).toFixed(1)} / 100 WBC`));
+    assert.ok(text.includes(`NRBC (erythroblasts) ${groups.erythroblast} NRBC per 100 WBC ${((100 * groups.erythroblast) / wbc).toFixed(1)}`));
     assert.ok(text.includes(`Platelets ${groups.platelet}`));
-    assert.ok(text.includes(`Unidentified 0`) && text.includes(`(excluded) ${groups.excluded}`) && text.includes('Failed 1') && text.includes('All cells 142'));
+    assert.ok(text.includes(`Unidentified 0`) && text.includes(`Excluded (unlike the reference) ${groups.excluded}`) && text.includes('Failed 1') && text.includes('All cells 142'));
     assert.ok(text.includes(`${HOSTILE}.png — not an image`), 'the failed file, by name');
     assert.ok(text.includes(`bloodcell ${pkg.version} · model ${modelName} · confidence threshold 0.00 · out-of-distribution threshold 0.0991`), 'software, model and thresholds');
     assert.match(text, /Research and education tool: not a diagnostic device\./);
@@ -130,14 +130,25 @@ test('the Spanish report', { skip: hasPoppler() ? false : 'pdftotext and pdfinfo
   const { context, page, errors } = await openApp(browser, server.url, { locale: 'es-CO' });
   await editSample(page, { id: 'M-0042', date: '2024-11-30' });
   await setThreshold(page, 0);
-  await page.setInputFiles('#files', makeBatch(30, 'report-es'));
-  await page.waitForFunction(() => document.body.dataset.busy === '0' && document.querySelectorAll('#gallery li.cell').length === 30);
+  // Every class has a strip, and twelve files failed, some under long names: still one page.
+  const dir = root + 'build/tmp/report-es-failed/';
+  mkdirSync(dir, { recursive: true });
+  const long = `${dir}escaneo-de-la-segunda-cámara-del-microscopio-2024-11-30-campo-0042-nombre-muy-largo.jpg`;
+  const failed = [long, ...Array.from({ length: 11 }, (_, i) => `${dir}archivo-dañado-del-escáner-número-${i}.jpg`)];
+  for (const f of failed) writeFileSync(f, 'no es una imagen');
+  await page.setInputFiles('#files', [...makeBatch(30, 'report-es'), ...failed]);
+  await page.waitForFunction(() => document.body.dataset.busy === '0' && document.querySelectorAll('#gallery li.cell').length === 42);
   await page.fill('#wbc-total', '7,5');
   const groups = Object.fromEntries(await page.$$eval('#gallery section.group', (ss) => ss.map((s) => [s.dataset.group, s.querySelectorAll('li.cell').length])));
   const wbc = LEUKOCYTES.reduce((s, k) => s + groups[k], 0);
   await pressReport(page);
+  for (const format of ['A4', 'Letter']) assert.equal(pdfText(await page.pdf({ format }), `report-es-${format}.pdf`).pages, 1, `one ${format} page`);
   const { text, pages } = pdfText(await page.pdf({ format: 'A4' }), 'report-es.pdf');
   assert.equal(pages, 1);
+  assert.match(text, /Archivos fallidos \(12\)/);
+  assert.match(await page.textContent('#report-sheet [data-list="failed"] li'), /^escaneo-de-la-segunda-cámara-del-micros…nombre-muy-largo\.jpg — no es una imagen/,
+    'a long name shortened in the middle, its end and the reason kept');
+  assert.match(text, /\+8 más/, 'the first 4 failed files listed, the rest counted');
   assert.match(text, /Informe del recuento diferencial/);
   assert.match(text, /ID de la muestra M-0042/);
   assert.match(text, /Fecha de la muestra 30 de noviembre de 2024/);
@@ -147,8 +158,9 @@ test('the Spanish report', { skip: hasPoppler() ? false : 'pdftotext and pdfinfo
   const corrected = (7.5 * 100) / (100 + (100 * groups.erythroblast) / wbc);
   const comma = (x, d) => x.toFixed(d).replace('.', ',');
   assert.ok(text.includes(`Neutrófilo ${n} ${comma((100 * n) / wbc, 1)}% ${comma((corrected * n) / wbc, 2)}`), 'count, % and absolute count with the decimal comma');
-  assert.ok(text.includes(`Leucocitos (WBC) ${wbc} 100% ${comma(corrected, 2)}`));
-  assert.ok(text.includes(`Eritroblastos (NRBC) ${groups.erythroblast} ${comma((100 * groups.erythroblast) / wbc, 1)} / 100 leucocitos`));
+  assert.ok(text.includes(`Total de leucocitos ${wbc} 100% ${comma(corrected, 2)}`));
+  assert.ok(!/\bWBC\b/.test(text), 'no English abbreviation in the Spanish report');
+  assert.ok(text.includes(`Eritroblastos (NRBC) ${groups.erythroblast} Eritroblastos por 100 leucocitos ${comma((100 * groups.erythroblast) / wbc, 1)}`));
   assert.ok(text.includes(`Plaquetas ${groups.platelet}`));
   assert.match(text, /Leucocitos del analizador 7,50 ×10⁹\/L; corregidos por eritroblastos/);
   assert.match(text, /Células por clase/);

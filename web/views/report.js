@@ -13,7 +13,8 @@ import { onSampleChange } from '../samples.js';
 
 const $ = (id) => document.getElementById(id);
 const THUMBS_PER_CLASS = 10;
-const FILES_LISTED = 6;
+const FILES_LISTED = 4;
+const NAME_CHARS = 60;       // longer file names are shortened in the middle, keeping the end (extension)
 let api = null;
 let stale = true;              // the cells or settings changed since the sheet was built
 const held = new Map();        // cell id -> thumbnail URL the sheet holds (app.js counts the holds)
@@ -134,15 +135,18 @@ function counts(s) {
     el('tbody', {}, rows),
     el('tfoot', {}, el('tr', {}, el('th', { scope: 'row', text: t('diff.wbc') }), el('td', { text: String(s.wbc) }), el('td', { text: s.wbc ? pct(1, 0) : '—' }),
       abs ? el('td', { text: absText(s.wbc_corrected) }) : null)));
-  const line = (label, n, extra = '', key = '') => el('tr', { dataset: { group: key } }, el('th', { scope: 'row', text: label }), el('td', { text: String(n) }), el('td', { text: extra }));
+  // Two columns, as on the screen: a third one for the NRBC rate left the labels a narrow column
+  // that wrapped to three or four lines in Spanish.
+  const line = (label, n, key = '') => el('tr', { dataset: { group: key } }, el('th', { scope: 'row', text: label }), el('td', { text: String(n) }));
   const apart = el('table', { class: 'r-apart' }, el('tbody', {},
-    line(t('diff.nrbc'), s.nrbc, s.nrbc_per_100_wbc === null ? '—' : t('diff.nrbcPer100', { v: num(s.nrbc_per_100_wbc, 1) }), NRBC),
-    line(t('diff.platelets'), s.platelets, '', PLATELET),
-    s.other ? line(t('report.otherClasses'), s.other, '', 'other') : null,
-    line(t('group.unidentified'), s.unidentified, '', 'unidentified'),
-    line(t('group.excluded'), s.excluded, '', 'excluded'),
-    line(t('group.error'), s.failed, '', 'failed'),
-    line(t('report.total'), s.total, '', 'total')));
+    line(t('diff.nrbc'), s.nrbc, NRBC),
+    line(t('diff.nrbcRate'), s.nrbc_per_100_wbc === null ? '—' : num(s.nrbc_per_100_wbc, 1), 'nrbc-per-100'),
+    line(t('diff.platelets'), s.platelets, PLATELET),
+    s.other ? line(t('report.otherClasses'), s.other, 'other') : null,
+    line(t('group.unidentified'), s.unidentified, 'unidentified'),
+    line(t('diff.excluded'), s.excluded, 'excluded'),
+    line(t('group.error'), s.failed, 'failed'),
+    line(t('report.total'), s.total, 'total')));
   const top = el('p', { class: 'r-progress' }, el('strong', { text: t('count.progress', { n: p.counted, target: p.target }) }));
   if (p.low && s.wbc > 0) top.append(' ', el('span', { class: 'r-low', text: `⚠ ${t('count.low', { n: s.wbc, target: s.target })}` }));
   const wbc = s.wbc_total === null ? null : el('p', { class: 'r-wbc', text: s.wbc_corrected === null ? t('diff.wbcGivenOnly', { wbc: absText(s.wbc_total) })
@@ -169,13 +173,20 @@ function thumbs() {
   return el('section', { class: 'r-thumbs' }, el('h2', { text: t('report.cells') }), rows);
 }
 
+// A file name of at most NAME_CHARS characters: a long one keeps its start and its end, so that
+// the reason after it still fits the line and the sheet one page (the exports have every name).
+function shortName(name) {
+  const s = [...String(name)];
+  return s.length <= NAME_CHARS ? s.join('') : `${s.slice(0, NAME_CHARS - 21).join('')}…${s.slice(-20).join('')}`;
+}
+
 // The files not counted, by name: failed ones with the reason, excluded ones.
 function files() {
   const failed = [], excluded = [];
   for (const c of state.cells.values()) {
     const g = groupOf(c);
-    if (g === 'error') failed.push(`${c.name} — ${errorText(c.error)}`);
-    else if (g === 'excluded') excluded.push(c.name);
+    if (g === 'error') failed.push(`${shortName(c.name)} — ${errorText(c.error)}`);
+    else if (g === 'excluded') excluded.push(shortName(c.name));
   }
   const list = (title, names, key) => {
     if (!names.length) return null;
