@@ -139,9 +139,11 @@ static void reduce(bc_frame_scratch *fs, const bc_frame_image *im, work *wk) {
       const uint8_t *rgb = src;
       uint8_t *conv = (uint8_t *)fs->label;   /* one region row as RGB: 3*16384 bytes fit in 4*WORK */
       if (im->channels != 3) { row_to_rgb(im, src, wk->rw, conv); rgb = conv; }
-      for (x = 0; x < wk->rw; x++) {
-        uint32_t *a = acc + (x / f) * 3;
-        a[0] += rgb[x * 3]; a[1] += rgb[x * 3 + 1]; a[2] += rgb[x * 3 + 2];
+      for (x = 0, c = 0; c < W; c++) {   /* c: the work column */
+        const int xe = x + f < wk->rw ? x + f : wk->rw;
+        uint32_t s0 = 0, s1 = 0, s2 = 0;
+        for (; x < xe; x++) { s0 += rgb[x * 3]; s1 += rgb[x * 3 + 1]; s2 += rgb[x * 3 + 2]; }
+        acc[c * 3] += s0; acc[c * 3 + 1] += s1; acc[c * 3 + 2] += s2;
       }
     }
     for (x = 0; x < W; x++) {
@@ -219,13 +221,15 @@ static int otsu(const int64_t hist[256]) {
 static int otsu3_upper(const int64_t hist[256]) {
   int64_t cn[257], cs[257];
   double best = -1.0;
-  int a, b, thr = -1;
+  int a, b, thr = -1, lo = 0, hi = 255;
   cn[0] = cs[0] = 0;
   for (a = 0; a < 256; a++) { cn[a + 1] = cn[a] + hist[a]; cs[a + 1] = cs[a] + hist[a] * a; }
-  for (a = 1; a < 255; a++) {          /* classes [0, a), [a, b), [b, 256) */
+  while (lo < 255 && hist[lo] == 0) lo++;   /* empty ends change no class: skip them */
+  while (hi > 0 && hist[hi] == 0) hi--;
+  for (a = lo + 1; a < hi; a++) {      /* classes [0, a), [a, b), [b, 256) */
     const int64_t n0 = cn[a], s0 = cs[a];
     if (n0 == 0) continue;
-    for (b = a + 1; b < 256; b++) {
+    for (b = a + 1; b <= hi; b++) {
       const int64_t n1 = cn[b] - n0, s1 = cs[b] - s0, n2 = cn[256] - cn[b], s2 = cs[256] - cs[b];
       double v;
       if (n1 == 0 || n2 == 0) continue;

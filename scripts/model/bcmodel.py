@@ -25,8 +25,9 @@ def out_dim(n, k, s, d, pa, pb):
 
 
 class Graph:
-    def __init__(self, name, classes, input_size, mean, std, input_q, temperature=1.0):
+    def __init__(self, name, classes, input_size, mean, std, input_q, temperature=1.0, resize_mode=0):
         self.name, self.classes, self.input_size = name, list(classes), int(input_size)
+        self.resize_mode = int(resize_mode)   # models/FORMAT.md: 0 centre crop, 1 scale-aware framing
         self.mean, self.std, self.temperature = [float(x) for x in mean], [float(x) for x in std], float(temperature)
         self.values = []  # (h, w, c, scale, zp)
         self.ops = []     # dicts
@@ -82,7 +83,7 @@ class Graph:
         u32(len(self.classes))
         for c in self.classes:
             u32(len(c)); b.extend(c.encode("ascii"))
-        u32(self.input_size, 0)
+        u32(self.input_size, self.resize_mode)
         f32s(self.mean); f32s(self.std); f32s([self.temperature])
         u32(len(self.values))
         for h, w, c, s, z in self.values:
@@ -180,14 +181,14 @@ class Graph:
             raise ValueError("bad header")
         name = r.take(r.u32()).decode()
         classes = [r.take(r.u32()).decode() for _ in range(r.u32())]
-        size_, _mode = r.u32(2)
+        size_, mode = r.u32(2)
         mean, std, (temp,) = r.f32(3), r.f32(3), r.f32(1)
         nv = r.u32()
         values = []
         for _ in range(nv):
             h, w, c = r.u32(3); (s,) = r.f32(1); (z,) = r.i32(1)
             values.append((h, w, c, float(s), z))
-        g = Graph(name, classes, size_, mean, std, values[0][3:], float(temp))
+        g = Graph(name, classes, size_, mean, std, values[0][3:], float(temp), resize_mode=mode)
         g.values = values
         for _ in range(r.u32()):
             t = r.u32()

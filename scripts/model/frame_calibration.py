@@ -5,6 +5,8 @@ cell side / min(W, H) percentiles, the paths taken and the time per image.
 
     make build/native/libbcpreprocess.so
     /usr/bin/python3 scripts/model/frame_calibration.py --split train [--jobs 2] [--json build/frame/train.json]
+    /usr/bin/python3 scripts/model/frame_calibration.py --split val --rescale 80    PIL-rescaled images: does the
+                                                                                    crop follow the factor?
 """
 import argparse
 import json
@@ -35,16 +37,56 @@ def pct(a, qs):
     return " ".join(f"p{q:g} {np.percentile(a, q):.1f}" for q in qs) if len(a) else "none"
 
 
+RESCALE_FACTORS = (0.33, 0.5, 0.75, 1.5, 2.0, 3.0)
+
+
+def rescale_table(paths, n, seed=2):
+    """For n images (seeded pick) with a ruler: the crop side of each PIL rescale (Lanczos down, bicubic up)
+    over the original's crop side times the factor, and how far the crop centre moved (original px)."""
+    rng = np.random.RandomState(seed)
+    pick = [paths[i] for i in rng.permutation(len(paths))[:n]]
+    pre = pbc_data.CPreprocessor(SIZE, mode=1)
+    rows = {s: [] for s in RESCALE_FACTORS}
+    used = 0
+    for p in pick:
+        im = Image.open(p).convert("RGB")
+        f0 = pre(np.asarray(im))[1]
+        if f0["path"] != 1:
+            continue
+        used += 1
+        c0 = (f0["crop_x0"] + f0["crop_side"] / 2, f0["crop_y0"] + f0["crop_side"] / 2)
+        for s in RESCALE_FACTORS:
+            sim = im.resize((round(im.width * s), round(im.height * s)), Image.LANCZOS if s < 1 else Image.BICUBIC)
+            f = pre(np.asarray(sim))[1]
+            if f["path"] != 1:
+                rows[s].append(None)
+                continue
+            c = ((f["crop_x0"] + f["crop_side"] / 2) / s, (f["crop_y0"] + f["crop_side"] / 2) / s)
+            rows[s].append((f["crop_side"] / (f0["crop_side"] * s), float(np.hypot(c[0] - c0[0], c[1] - c0[1]))))
+    print(f"rescaled: {used} of {n} images had a ruler; crop side / (original crop side x factor)")
+    print("| factor | ruler kept | median ratio | abs. error p50 | p90 | max | centre shift p90 |")
+    print("|---|---|---|---|---|---|---|")
+    for s, v in rows.items():
+        ok = [x for x in v if x is not None]
+        err = np.abs(np.array([x[0] for x in ok]) - 1)
+        print(f"| x{s:g} | {len(ok) / max(1, len(v)):.1%} | {np.median([x[0] for x in ok]):.3f} | {np.median(err):.1%} | "
+              f"{np.percentile(err, 90):.1%} | {err.max():.1%} | {np.percentile([x[1] for x in ok], 90):.1f} px |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=None)
     ap.add_argument("--split", default="train", choices=("train", "val", "test"))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", default=None, help="write every image's frame result here")
+    ap.add_argument("--rescale", type=int, default=0, metavar="N", help="only the rescaling table, on N images")
     args = ap.parse_args()
     data_dir = pbc_data.resolve_data_dir(args.data)
     rows = [r for r in pbc_data.read_split() if r[2] == args.split]
     paths = [str(data_dir / r[0]) for r in rows]
+    if args.rescale:
+        rescale_table(paths, args.rescale)
+        return
     t0 = time.time()
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         frames = pool.map(_one, paths, chunksize=64)

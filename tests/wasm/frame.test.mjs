@@ -116,6 +116,11 @@ test('bc_wasm_frame_pixels on decoded pixels equals the engine\'s framing of the
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test('a model file with resize mode 2 is refused with a message naming the field', async () => {
+  await assert.rejects(loadEngine(withResizeMode(readFileSync(root + 'tests/fixtures/random-model.bin'), 2), { wasmBinary }),
+    /resize mode/);
+});
+
 test('resize mode 0 reports the centre crop and estimates nothing; the shipped model is mode 0', async () => {
   const e = await loadEngine(readFileSync(root + 'models/bloodcell.bin'), { wasmBinary });
   assert.equal(e.mod._bc_wasm_resize_mode(e.e), 0);
