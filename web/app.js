@@ -574,19 +574,24 @@ const sampleApi = {
   cellCount: async () => state.cells.size,
   async open(key) {
     const s = (await sampleApi.list()).find((x) => x.key === key);
-    if (s) await openSample(s);
+    if (s) openedStatus(await openSample(s));
   },
-  async create(fields) { await openSample(await addSample(fields)); },
+  async create(fields) { openedStatus(await openSample(await addSample(fields))); },
   // Deletes the open sample and opens the newest one left (or a new empty one).
   async remove() {
     const gone = state.sample;
     await store.deleteSample(gone.key).catch((err) => console.warn('bloodcell: could not delete the sample', err));
     unloadCells();
     const rest = (await sampleApi.list()).filter((x) => x.key !== gone.key);
-    await openSample(rest.length ? rest[rest.length - 1] : await addSample());
+    openedStatus(await openSample(rest.length ? rest[rest.length - 1] : await addSample()));
   },
 };
 initSampleBar(sampleApi);
+
+// The status line after the user opens another sample: what it said was about the sample before.
+function openedStatus(n) {
+  setStatusKey(n === 0 ? 'status.openedEmpty' : n === 1 ? 'status.openedOne' : 'status.opened', { id: state.sample.id, n });
+}
 
 // ---- language ------------------------------------------------------------------------------------
 $('lang').addEventListener('change', (e) => setLang(e.target.value, true));

@@ -147,6 +147,7 @@ test('two samples keep their own cells, reassignments and settings across a relo
   assert.deepEqual(await cellsOf(page), bCells);
   assert.deepEqual(await differential(page), dB);
   assert.equal(await page.inputValue('#threshold'), '0.9');
+  assert.equal(await page.textContent('#status'), 'Sample B-2024-002 is open: 3 cells.', 'the status line is about the sample now open, not the one restored');
   await thumbsShown(page);
 
   // Delete B: the confirmation names the sample and what is lost; cancelling keeps it.
@@ -160,6 +161,7 @@ test('two samples keep their own cells, reassignments and settings across a relo
   await page.click('#sample-delete');
   await waitOpened(page, before, 'A-2024-001');
   assert.match(await page.textContent('#sample-note'), /Sample B-2024-002 was deleted/);
+  assert.equal(await page.textContent('#status'), 'Sample A-2024-001 is open: 4 cells.');
   assert.deepEqual(await sampleIds(page), ['A-2024-001']);
   await reload(page);
   assert.deepEqual(await sampleIds(page), ['A-2024-001']);
