@@ -48,6 +48,13 @@ test('class regions are drawn under the map, hidden and shown again with the lab
   const on = await pixels(page, 'on');
   const cellsOn = Number(await page.getAttribute('#map', 'data-regions'));
   assert.ok(cellsOn > 200, `${cellsOn} grid cells coloured`);
+  // The canvas sits inside the map's panel, and a region at the map's edge fades out instead of
+  // ending in a straight cut where the reference points' square ends (12 px inside the canvas).
+  const fit = await page.evaluate(() => {
+    const c = document.getElementById('map').getBoundingClientRect(), b = c && document.querySelector('.map-box').getBoundingClientRect();
+    return { right: c.right, boxRight: b.right - 8, bottom: c.bottom, boxBottom: b.bottom - 8 };
+  });
+  assert.ok(fit.right <= fit.boxRight + 0.5 && fit.bottom <= fit.boxBottom + 0.5, `canvas inside the panel: ${JSON.stringify(fit)}`);
 
   // From the keyboard: the checkbox takes the focus, Space toggles it.
   await page.focus('#map-regions');
@@ -55,6 +62,22 @@ test('class regions are drawn under the map, hidden and shown again with the lab
   await page.waitForFunction(() => document.getElementById('map').dataset.regions === '0');
   assert.equal(await box.isChecked(), false);
   const off = await pixels(page, 'off');
+  // (where no reference point is drawn: the regions' own alpha on both sides of that edge)
+  const step = await page.evaluate(() => {
+    const c = document.getElementById('map'), k = c.width / c.getBoundingClientRect().width, w = c.width;
+    const { on, off } = window.__pixels;
+    const a = (x, y) => on[4 * (y * w + x) + 3];
+    const free = (x, y) => off[4 * (y * w + x) + 3] === 0;
+    const e = Math.round(12 * k);
+    let max = 0;
+    for (let i = e; i < w - e; i++) {
+      for (const [x0, y0, x1, y1] of [[e, i, e - 2, i], [w - 1 - e, i, w + 1 - e, i], [i, e, i, e - 2], [i, w - 1 - e, i, w + 1 - e]]) {
+        if (free(x0, y0) && free(x1, y1)) max = Math.max(max, Math.abs(a(x0, y0) - a(x1, y1)));
+      }
+    }
+    return max;
+  });
+  assert.ok(step < 20, `an alpha step of ${step} across the edge of the points' square`);
   // The regions cover far more of the map than the points alone.
   assert.ok(on.painted > off.painted + 0.15 * on.total, `painted ${on.painted} with regions, ${off.painted} without (of ${on.total})`);
   // The pixels only the regions paint are in the classes' colours.

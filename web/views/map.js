@@ -98,7 +98,9 @@ export function drawScatter(canvas, w, { highlight = null, small = false, region
 
 export function drawMain() {
   const box = $('map').parentElement;
-  const avail = Math.min(box.clientWidth || 320, 720);
+  const cs = getComputedStyle(box);      // clientWidth counts the box's padding: the canvas goes inside it
+  const inner = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const avail = Math.min(inner > 0 ? inner : 320, 720);
   size = Math.max(200, avail);
   hits = drawScatter($('map'), size, { highlight: state.current, regions: showRegions });
   const nUser = hits.filter((h) => h.kind === 'user').length;
