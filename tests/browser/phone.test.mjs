@@ -29,6 +29,13 @@ for (const locale of ['en-US', 'es-ES']) {
     const { context, page, errors } = await openApp(browser, server.url, { ...PHONE, locale });
     assert.equal(await page.getAttribute('#camera', 'capture'), 'environment');
     await noHorizontalScroll(page, 'start');
+    // The tab list may scroll, but all four tabs fit it, each on one line (the Spanish "Acerca de"
+    // once wrapped and was cut off at the right edge).
+    const tabs = await page.$$eval('.tabs [role="tab"]', (ts) => ts.map((b) => {
+      const r = b.getBoundingClientRect(), list = b.parentElement.getBoundingClientRect();
+      return { text: b.textContent.trim(), right: r.right, listRight: list.right, height: r.height, oneLine: b.scrollHeight <= b.clientHeight + 1 && r.height < 48 };
+    }));
+    for (const tab of tabs) assert.ok(tab.right <= tab.listRight + 0.5 && tab.oneLine, `tab ${JSON.stringify(tab)}`);
     await page.tap('#examples button >> nth=5');
     await page.waitForSelector('#cell[data-label] #cam-canvas');
     await page.waitForFunction(() => !document.querySelector('.cam-wait'));
