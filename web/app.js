@@ -170,7 +170,7 @@ function reassign(id, value) {
   if (currentView === 'map') drawMain();
 }
 
-const api = { openCell: (id) => openCell(id), loadCam, reassign, acquireThumb, releaseThumb, showView, mapBase: MAP_BASE };
+const api = { openCell: (id) => openCell(id), loadCam, reassign, acquireThumb, releaseThumb, getBlob, showView, mapBase: MAP_BASE };
 initCell(api);
 review.initReview(api);
 initMap(api);

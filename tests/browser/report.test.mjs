@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { root, startServer, launchBrowser, openApp, makeBatch, fixtureImages, setThreshold } from './helpers.mjs';
+import { root, startServer, launchBrowser, openApp, waitReady, makeBatch, fixtureImages, setThreshold } from './helpers.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -78,13 +78,13 @@ test('the report prints on one page with the sample, counts, software and discla
   const sheet = await page.evaluate((h) => {
     const s = document.getElementById('report-sheet');
     return { sample: s.querySelector('[data-field="sample"]').textContent, imgX: s.querySelectorAll('img[src="x"], img[onerror]').length,
-      failed: s.querySelector('[data-list="failed"] li')?.textContent, thumbs: s.querySelectorAll('.r-strip img').length,
-      loaded: [...s.querySelectorAll('.r-strip img')].every((i) => i.complete && i.naturalWidth > 0), hasText: s.textContent.includes(h) };
+      failed: s.querySelector('[data-list="failed"] li')?.textContent, thumbs: s.querySelectorAll('.r-strip canvas').length,
+      loaded: [...s.querySelectorAll('.r-strip canvas')].every((c) => c.getContext('2d').getImageData(64, 64, 1, 1).data[3] === 255), hasText: s.textContent.includes(h) };
   }, HOSTILE);
   assert.equal(sheet.sample, HOSTILE);
   assert.equal(sheet.imgX, 0);
   assert.match(sheet.failed, /^<img src=x onerror=alert\(1\)>\.png — not an image/);
-  assert.ok(sheet.thumbs >= 8 * 3 && sheet.loaded, `${sheet.thumbs} thumbnails, all loaded`);
+  assert.ok(sheet.thumbs >= 8 * 3 && sheet.loaded, `${sheet.thumbs} thumbnails, all drawn`);
 
   const pkg = JSON.parse(readFileSync(root + 'package.json', 'utf8'));
   const modelName = await page.evaluate(async () => (await import('./state.js')).state.info.modelName);
@@ -166,6 +166,41 @@ test('the Spanish report', { skip: hasPoppler() ? false : 'pdftotext and pdfinfo
   assert.match(text, /Células por clase/);
   assert.match(text, /modelo .* umbral de confianza 0,00 · umbral fuera de distribución 0,0991/);
   assert.match(text, /no es un dispositivo médico de diagnóstico/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// The browser's own Print (Ctrl+P) cannot wait for anything: the sheet and its thumbnails are made
+// ready a moment after the review stops changing, also after a reload, so that no grey squares print.
+test('the browser\'s own Print, without the Report button, prints the thumbnails', { skip: hasPoppler() ? false : 'pdfimages (poppler-utils) is needed: bash scripts/install-deps.sh' }, async () => {
+  const { context, page, errors } = await openApp(browser, server.url);
+  await setThreshold(page, 0);
+  await page.setInputFiles('#files', makeBatch(24, 'report-ctrlp'));
+  await page.waitForFunction(() => document.body.dataset.busy === '0' && document.querySelectorAll('#gallery li.cell').length === 24);
+  // up to 10 per class are shown
+  const n = await page.$$eval('#gallery section.group', (ss) => ss.filter((s) => !['unidentified', 'excluded', 'error'].includes(s.dataset.group))
+    .reduce((sum, s) => sum + Math.min(10, s.querySelectorAll('li.cell').length), 0));
+  assert.ok(n >= 10, `${n} thumbnails on the sheet`);
+  const ready = () => page.waitForFunction((k) => {
+    const imgs = [...document.querySelectorAll('#report-sheet .r-strip canvas')];
+    return imgs.length === k && imgs.every((c) => c.getContext('2d').getImageData(64, 64, 1, 1).data[3] === 255) && !document.querySelector('#report-sheet .r-noimg');
+  }, n, { timeout: 10000 });
+  const images = async (name) => {
+    const dir = root + 'build/tmp/report/';
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(dir + name, await page.pdf({ format: 'A4' }));
+    return execFileSync('pdfimages', ['-list', dir + name], { encoding: 'utf8' }).trim().split('\n').length - 2;
+  };
+  await ready();
+  await page.emulateMedia({ media: 'print' });
+  assert.ok(await images('report-ctrlp.pdf') >= n, `the ${n} thumbnails are in the PDF`);
+  await page.emulateMedia({ media: 'screen' });
+  await page.waitForTimeout(500);      // IndexedDB has the images
+  await page.reload();
+  await waitReady(page);
+  await ready();
+  await page.emulateMedia({ media: 'print' });
+  assert.ok(await images('report-ctrlp-reload.pdf') >= n, 'after a reload too');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -17,28 +17,48 @@ const FILES_LISTED = 4;
 const NAME_CHARS = 60;       // longer file names are shortened in the middle, keeping the end (extension)
 let api = null;
 let stale = true;              // the cells or settings changed since the sheet was built
-const held = new Map();        // cell id -> thumbnail URL the sheet holds (app.js counts the holds)
+// cell id -> a canvas with the cell's thumbnail: drawn from the image once, so that the sheet keeps
+// no object URL alive (the gallery gives each back as soon as it is out of view) and prints at once.
+const drawn = new Map();
+const THUMB_PX = 128;        // 10 mm printed at about 325 dpi
 
 export function initReport(a) {
   api = a;
   $('report').addEventListener('click', () => { printReport(); });
   // Printing by the browser's menu or Ctrl+P prints the report too: of the review as it is now.
-  addEventListener('beforeprint', () => { if (stale) buildSheet(); });
+  addEventListener('beforeprint', () => {
+    if (stale) buildSheet();
+    else $('report-sheet').querySelector('.r-printed')?.replaceChildren(t('report.printed', { at: timeText(Date.now()) }));
+  });
   onSampleChange(reportStale);
 }
 
+// The browser's own Print cannot wait for thumbnails to load (beforeprint is synchronous), so a
+// moment after the review stops changing they are loaded and the sheet built ahead (it is hidden
+// on screen); a batch in progress puts this off until it ends.
+const WARM_MS = 700;
+let warmTimer = 0;
+function warmSoon() {
+  clearTimeout(warmTimer);
+  warmTimer = setTimeout(warm, WARM_MS);
+}
+async function warm() {
+  if (!state.info || document.body.dataset.busy === '1' || document.body.dataset.report === 'building') { warmSoon(); return; }
+  await drawThumbs(wantedThumbs());
+  buildSheet();
+}
+
 // Called when anything the report shows may have changed (the differential is drawn again).
-export function reportStale() { stale = true; }
+export function reportStale() { stale = true; warmSoon(); }
 
 // Every thumbnail URL was revoked (the review was cleared or another sample opened).
-export function forgetThumbs() { held.clear(); stale = true; }
+export function forgetThumbs() { drawn.clear(); reportStale(); }
 
 // Builds the sheet with its thumbnails loaded, then opens the print dialog.
 export async function printReport() {
   document.body.dataset.report = 'building';
-  await holdThumbs(wantedThumbs());
-  const sheet = buildSheet();
-  await Promise.all([...sheet.querySelectorAll('img')].map((img) => img.decode().catch(() => {})));
+  await drawThumbs(wantedThumbs());
+  buildSheet();
   document.body.dataset.report = 'ready';
   window.print();
 }
@@ -59,13 +79,19 @@ function wantedThumbs() {
   return ids;
 }
 
-async function holdThumbs(ids) {
-  for (const [id] of held) if (!ids.has(id) || !state.cells.has(id)) { held.delete(id); api.releaseThumb(id); }
-  await Promise.all([...ids].filter((id) => !held.has(id)).map(async (id) => {
-    const url = await api.acquireThumb(id);
-    if (!url) return;
-    if (held.has(id)) api.releaseThumb(id);
-    else held.set(id, url);
+// The square centre of each image (as the gallery's object-fit: cover shows it), THUMB_PX wide.
+async function drawThumbs(ids) {
+  for (const id of [...drawn.keys()]) if (!ids.has(id) || !state.cells.has(id)) drawn.delete(id);
+  await Promise.all([...ids].filter((id) => !drawn.has(id)).map(async (id) => {
+    const blob = await api.getBlob(id);
+    if (!blob || !state.cells.has(id)) return;
+    let bmp;
+    try { bmp = await createImageBitmap(blob); } catch { return; }
+    const side = Math.min(bmp.width, bmp.height);
+    const c = el('canvas', { class: 'r-img', width: String(THUMB_PX), height: String(THUMB_PX), 'aria-hidden': 'true' });
+    c.getContext('2d').drawImage(bmp, (bmp.width - side) / 2, (bmp.height - side) / 2, side, side, 0, 0, THUMB_PX, THUMB_PX);
+    bmp.close();
+    drawn.set(id, c);
   }));
 }
 
@@ -164,8 +190,7 @@ function thumbs() {
     if (!cells.length) continue;
     const strip = el('div', { class: 'r-strip' });
     for (const c of cells.slice(0, THUMBS_PER_CLASS)) {
-      const url = held.get(c.id);
-      strip.append(url ? el('img', { src: url, alt: '', width: '48', height: '48' }) : el('span', { class: 'r-noimg', title: t('report.noImage') }));
+      strip.append(drawn.get(c.id) || el('span', { class: 'r-noimg', title: t('report.noImage') }));
     }
     if (cells.length > THUMBS_PER_CLASS) strip.append(el('span', { class: 'r-more', text: t('report.more', { n: cells.length - THUMBS_PER_CLASS }) }));
     rows.push(el('div', { class: 'r-class', dataset: { class: k } }, el('span', { class: 'r-cname' }, swatch(k), `${className(k)} (${cells.length})`), strip));
