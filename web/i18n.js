@@ -479,6 +479,14 @@ export function num(x, digits = 2) {
   return fmt(Number(x), digits);
 }
 
+// A date and time (medium date, short time) whose time never breaks across lines ("2:18 a. m."
+// left "m." alone on the phone's sample bar and in the report).
+export function dateTimeText(d, locale) {
+  const parts = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).formatToParts(d);
+  const hour = parts.findIndex((p) => p.type === 'hour');
+  return parts.map((p, i) => (hour >= 0 && i > hour ? p.value.replace(/\s/g, '\u00a0') : p.value)).join('');
+}
+
 // Static text in the HTML: data-i18n (text), data-i18n-aria (aria-label), data-i18n-title (title).
 export function applyStatic(root = document) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);

@@ -36,6 +36,10 @@ test('Spanish UI renders from the browser language, and the switch changes it', 
   await page.waitForSelector('#about .confusion');
   assert.match(await page.textContent('#about'), /Acerca del modelo/);
   assert.match(await page.textContent('#about'), /No es un producto sanitario de diagnóstico/);
+  // A review mark's time stays on one line ("2:18 a. m." had left "m." alone on the phone).
+  const at = await page.evaluate(async () => (await import('./i18n.js')).dateTimeText(new Date(2026, 11, 2, 2, 18), 'es-CO'));
+  assert.match(at, /2:18/);
+  assert.ok(!/[ \t]/.test(at.slice(at.indexOf('2:18'))), JSON.stringify(at));
 
   // Both dictionaries have the same keys, and nothing was missing while rendering every view.
   const check = await page.evaluate(async () => {

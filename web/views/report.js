@@ -5,7 +5,7 @@
 // alone, on one A4 or Letter page for a normal count. Everything the user supplied (sample ID,
 // reviewer, file names) goes in as text, never as markup.
 import { state, el, groupOf, classColour, GREY } from '../state.js';
-import { t, className, pct, num, getLang, errorText } from '../i18n.js';
+import { t, className, pct, num, getLang, errorText, dateTimeText } from '../i18n.js';
 import { summary } from '../counting.js';
 import { LEUKOCYTES, NRBC, PLATELET, progress } from '../differential.js';
 import { APP_VERSION } from '../version.js';
@@ -119,7 +119,7 @@ function dateText(ymd) {
 
 function timeText(d) {
   const x = new Date(d);
-  return Number.isNaN(x.getTime()) ? '—' : new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(x);
+  return Number.isNaN(x.getTime()) ? '—' : dateTimeText(x, locale());
 }
 
 function facts(pairs, cls) {

@@ -2,7 +2,7 @@
 // reviewer initials, and its review mark (Mark reviewed / Reopen). The dialogs for a sample's details
 // and for the initials at sign-off. Sample IDs are user text: always set as textContent or value.
 import { state, el } from '../state.js';
-import { t, getLang, onLangChange } from '../i18n.js';
+import { t, getLang, onLangChange, dateTimeText } from '../i18n.js';
 import * as samples from '../samples.js';
 
 const $ = (id) => document.getElementById(id);
@@ -80,7 +80,7 @@ function locale() {
 }
 function dateText(iso) { return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(new Date(`${iso}T00:00:00`)); }
 export function reviewedText(r) {
-  return t('signoff.by', { by: r.by, at: new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(r.at)) });
+  return t('signoff.by', { by: r.by, at: dateTimeText(new Date(r.at), locale()) });
 }
 
 async function render() {
