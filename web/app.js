@@ -572,6 +572,7 @@ const sampleApi = {
   busy: () => run.active || adding > 0 || importing,
   list: async () => (dbOk ? store.samples().catch(() => [state.sample]) : [state.sample]).then((l) => l.filter(Boolean)),
   cellCount: async () => state.cells.size,
+  showUnidentified() { showView('review'); review.showGroup('unidentified'); },
   async open(key) {
     const s = (await sampleApi.list()).find((x) => x.key === key);
     if (s) openedStatus(await openSample(s));

@@ -285,6 +285,13 @@ test('sign-off: refused while cells are unidentified (with the number), then sig
   assert.equal(await page.textContent('#sample-note'), `Not marked reviewed: ${d0.unidentified} cells are still unidentified. Give each of them a class first (Review view).`);
   assert.equal(await page.isVisible('#signoff-dialog'), false);
   assert.equal(await page.getAttribute('#sample-status', 'data-reviewed'), '0');
+  // The note offers the way to them: the Review view, the first unidentified cell selected and focused.
+  await page.click('#tab-cell');
+  await page.click('#sample-show');
+  await page.waitForSelector('#view-review:not([hidden])');
+  const shown = await page.evaluate(() => ({ group: document.activeElement.closest('section.group')?.dataset.group, selected: document.activeElement.getAttribute('aria-selected'),
+    inView: document.activeElement.getBoundingClientRect().bottom <= innerHeight && document.activeElement.getBoundingClientRect().top >= 0 }));
+  assert.deepEqual(shown, { group: 'unidentified', selected: 'true', inView: true });
 
   // One left: the message says so.
   const unid = (await cellsOf(page)).filter((c) => c.group === 'unidentified');

@@ -542,6 +542,17 @@ export function setThresholdUI() {
   $('threshold-note').textContent = t('threshold.note', { d: num(state.defaultThreshold, Math.round(state.defaultThreshold * 1000) % 10 ? 3 : 2) });
 }
 
+// Selects the first cell of a group and brings it into view (after a refused sign-off: the cells
+// left unidentified). Returns whether the group has any.
+export function showGroup(key) {
+  flushAdds();
+  const li = groups.get(key)?.list.firstElementChild;
+  if (!li) return false;
+  select(Number(li.dataset.id), true);
+  li.scrollIntoView({ block: 'center' });
+  return true;
+}
+
 export function focusSelected() {
   const li = state.selected !== null ? items.get(state.selected) : null;
   if (li) li.focus();

@@ -10,7 +10,7 @@ let api = null;
 let note = null;          // {key, vars, isError} shown under the bar, re-translated on a language switch
 let dialogMode = null;    // 'new' | 'edit'
 
-// api: {persistent(), busy(), list(), open(key), create(fields), remove(), cellCount()}
+// api: {persistent(), busy(), list(), open(key), create(fields), remove(), cellCount(), showUnidentified()}
 export function initSampleBar(a) {
   api = a;
   build();
@@ -44,7 +44,10 @@ function build() {
     el('div', { class: 'sample-review' },
       el('span', { id: 'sample-status', class: 'sample-status' }),
       el('button', { type: 'button', id: 'sample-signoff', onclick: signOff })),
-    el('p', { id: 'sample-note', class: 'sample-note', role: 'status', 'aria-live': 'polite' }));
+    el('div', { class: 'sample-note-row', id: 'sample-note-row' },
+      el('p', { id: 'sample-note', class: 'sample-note', role: 'status', 'aria-live': 'polite' }),
+      // after a refused sign-off: straight to the cells that are left unidentified
+      el('button', { type: 'button', id: 'sample-show', hidden: true, onclick: () => api.showUnidentified() })));
   buildDialogs();
 }
 
@@ -106,15 +109,21 @@ async function render() {
   const btn = $('sample-signoff');
   btn.textContent = t(s.reviewed ? 'signoff.reopen' : 'signoff.mark');
   btn.classList.toggle('primary', !s.reviewed);
-  const n = $('sample-note');
-  n.textContent = note ? t(note.key, note.vars) : (persistent ? '' : t('sample.notKept'));
-  n.classList.toggle('error', !!note?.isError);
+  paintNote(note ? t(note.key, note.vars) : (persistent ? '' : t('sample.notKept')));
 }
 
-function setNote(key, vars = {}, isError = false) {
-  note = { key, vars, isError };
-  const n = $('sample-note');
-  if (n) { n.textContent = t(key, vars); n.classList.toggle('error', isError); }
+function setNote(key, vars = {}, isError = false, action = null) {
+  note = { key, vars, isError, action };
+  if ($('sample-note')) paintNote(t(key, vars));
+}
+
+function paintNote(text) {
+  const n = $('sample-note'), show = $('sample-show');
+  n.textContent = text;
+  n.classList.toggle('error', !!note?.isError);
+  show.hidden = note?.action !== 'unidentified';
+  show.textContent = t('signoff.show');
+  $('sample-note-row').hidden = !text;
 }
 
 function refuseIfBusy() {
@@ -207,6 +216,6 @@ function signWith(initials) {
 
 function refused(r) {
   if (r.why === 'empty') setNote('signoff.empty', {}, true);
-  else setNote(r.n === 1 ? 'signoff.refusedOne' : 'signoff.refused', { n: r.n }, true);
+  else setNote(r.n === 1 ? 'signoff.refusedOne' : 'signoff.refused', { n: r.n }, true, 'unidentified');
   $('sample-signoff').focus();
 }
