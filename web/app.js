@@ -274,7 +274,7 @@ function finish() {
   if (run.discard) setStatusKey('status.cleared', { id: state.sample?.id ?? '' });
   else if (run.cancelled) setStatusKey('status.cancelled', { done: run.done, total: run.total });
   else if (run.total === 1 && run.lastName) setStatusKey('status.doneOne', { name: run.lastName, ms: num(secs * 1000, 0) });
-  else setStatusKey('status.done', { n: run.done, s: num(secs, 1), rate: num(run.done / Math.max(secs, 1e-3), 1) });
+  else setStatusKey('status.done', { n: run.done, s: num(secs, secs < 1 ? 2 : 1), rate: num(run.done / Math.max(secs, 1e-3), 1) });
   if (skipped && statusKey) setStatus(`${t(statusKey.key, statusKey.vars)} ${t('status.skipped', { n: skipped })}`);
   skipped = 0;
   $('progress-bar').value = run.total ? run.done / run.total : 1;
