@@ -96,7 +96,7 @@ test('the report prints on one page with the sample, counts, software and discla
     assert.match(text, /Reviewer MR/);
     assert.match(text, /Review status reviewed by MR, /);
     assert.ok(text.includes(`WBC counted: ${wbc} / 100`), text.slice(0, 400));
-    assert.ok(!text.includes('Low count'), 'the target is reached: no low-count flag');
+    assert.ok(!text.includes('Low count') && text.includes(`WBC counted: ${wbc} / 100 ✓ target reached`), 'the target is reached, and no low-count flag');
     for (const [k, name] of [['neutrophil', 'Neutrophil'], ['lymphocyte', 'Lymphocyte'], ['monocyte', 'Monocyte'], ['eosinophil', 'Eosinophil'], ['basophil', 'Basophil'], ['ig', 'Immature granulocyte']]) {
       const line = `${name} ${groups[k]} ${((100 * groups[k]) / wbc).toFixed(1)}%`;
       assert.ok(text.includes(line), `${line} in the report`);

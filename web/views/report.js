@@ -175,6 +175,7 @@ function counts(s) {
     line(t('report.total'), s.total, 'total')));
   const top = el('p', { class: 'r-progress' }, el('strong', { text: t('count.progress', { n: p.counted, target: p.target }) }));
   if (p.low && s.wbc > 0) top.append(' ', el('span', { class: 'r-low', text: `⚠ ${t('count.low', { n: s.wbc, target: s.target })}` }));
+  else if (p.done) top.append(' ', el('span', { class: 'r-done', text: `✓ ${t('count.done')}` }));
   const wbc = s.wbc_total === null ? null : el('p', { class: 'r-wbc', text: s.wbc_corrected === null ? t('diff.wbcGivenOnly', { wbc: absText(s.wbc_total) })
     : t('diff.wbcLine', { wbc: absText(s.wbc_total), corrected: absText(s.wbc_corrected) }) });
   return el('section', { class: 'r-counts' }, top, el('div', { class: 'r-tables' }, diff, apart), wbc);
