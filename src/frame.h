@@ -1,7 +1,7 @@
 /* frame.h - scale-aware framing: the square crop that shows a white cell the way a PBC image does, on
  * decoded pixels of any size, with the red cells (about 7.5 um across) as the ruler.
  *
- *   bc_frame_scratch fs;  bc_frame_scratch_init(&fs);       once: ~1.6 MB, reused by every call (one per thread)
+ *   bc_frame_scratch fs;  bc_frame_scratch_init(&fs);       once: ~1.4 MB, reused by every call (one per thread)
  *   bc_frame_image im = { px, w, h, channels, 0 };         RGB8, RGBA8 (over white), grey, grey+alpha; rows top first
  *   bc_frame_result r;  bc_frame_analyse(&fs, &im, &r);    path, red-cell diameter, white-cell box, crop, background
  *   bc_frame_crop_for_box(&r, w, h, &box, &r2);            the crop for another cell box once the scale is known
@@ -29,8 +29,9 @@
  * least 64); red-cell mask = darker than the background (Otsu on 255 - min(T)), not nucleus, holes without
  * nucleus filled (central pallor); exact Euclidean distance transform (Meijster); maximal inscribed disks that
  * lie inside the image and away from any nucleus are the red cells; the ruler is the median diameter of the
- * largest cluster of disks within 15% of each other. Nucleus pieces within a gap of each other are one white
- * cell (a neutrophil's lobes); the target is the largest one, weighted towards the image centre. */
+ * cluster of disks within 15% of each other that covers the most area. Nucleus pieces within a gap of each
+ * other are one white cell (a neutrophil's lobes); the target is the largest one, weighted towards the image
+ * centre. docs/framing.md has the details and the measurements. */
 #ifndef BC_FRAME_H
 #define BC_FRAME_H
 

@@ -6,7 +6,7 @@
  *   bc_preprocess_pixels(&p, rgba, w, h, 4, rgb, tensor, msg, sizeof msg);  already-decoded RGBA8/RGB8
  *   bc_image_info(bytes, n, &w, &h, &ch, msg, sizeof msg);     every check of bc_preprocess, no decode
  *   bc_preprocessor_free(&p);
- *   bc_preprocessor_init_mode(&p, &c, BC_RESIZE_FRAME);   resize mode 1: scale-aware framing (frame.h, ~1.6 MB more)
+ *   bc_preprocessor_init_mode(&p, &c, BC_RESIZE_FRAME);   resize mode 1: scale-aware framing (frame.h, ~1.4 MB more)
  *   bc_preprocess_ex(&p, bytes, n, rgb, tensor, &frame, msg, sizeof msg);   also reports the bc_frame_result used
  *   bc_preprocess_crop(&p, rgba, w, h, 4, &frame, rgb, tensor, msg, sizeof msg);   any square crop (a located cell)
  *
