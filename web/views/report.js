@@ -43,7 +43,8 @@ function warmSoon() {
   warmTimer = setTimeout(warm, WARM_MS);
 }
 async function warm() {
-  if (!state.info || document.body.dataset.busy === '1' || document.body.dataset.report === 'building') { warmSoon(); return; }
+  if (!state.info) return;            // no model: nothing to report (the next count drawn asks again)
+  if (document.body.dataset.busy === '1' || document.body.dataset.report === 'building') { warmSoon(); return; }
   await drawThumbs(wantedThumbs());
   buildSheet();
 }
@@ -51,7 +52,7 @@ async function warm() {
 // Called when anything the report shows may have changed (the differential is drawn again).
 export function reportStale() { stale = true; warmSoon(); }
 
-// Every thumbnail URL was revoked (the review was cleared or another sample opened).
+// The page's cells were unloaded (cleared, or another sample opened): their drawn thumbnails go.
 export function forgetThumbs() { drawn.clear(); reportStale(); }
 
 // Builds the sheet with its thumbnails loaded, then opens the print dialog.
