@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { F_VOID = 1, F_NUC = 2, F_FG = 4 };
+enum { F_VOID = 1, F_NUC = 2, F_FG = 4, F_NEW = 8 };
 
 #define MIN_DISK_D2 9           /* red cells narrower than 6 work px are not measured */
 #define FINE_R16 (8 * 16)       /* a ruler under 8 work px of radius is measured again, finer */
@@ -18,6 +18,7 @@ enum { F_VOID = 1, F_NUC = 2, F_FG = 4 };
 #define NUC_FLOOR 63            /* nucleus: 255 - max(T_R, T_G) > max(Otsu, 63) */
 #define RBC_FLOOR 10            /* red cells: 255 - min(T) > max(Otsu, 10) */
 #define VOID_T 48               /* max(T) below this: black (vignette, border), neither cell nor background */
+#define VOID_GROW 3             /* ... and so are the work px within 3 of it: the dark rim of an eyepiece circle */
 #define MIN_PIECE 4             /* work px of nucleus worth keeping */
 #define MIN_CELL 8              /* work px of nucleus that make a white cell */
 
@@ -240,6 +241,29 @@ static int otsu3_upper(const int64_t hist[256]) {
   return thr;
 }
 
+/* Black regions grow by VOID_GROW px (4-neighbour steps), and their pixels leave the nucleus histogram: the
+ * dark, purple-grey rim of a phone photo's eyepiece circle is otherwise one huge "nucleus". */
+static void grow_void(bc_frame_scratch *fs, const work *wk, int64_t hist[256]) {
+  const int W = wk->W, H = wk->H, n = W * H;
+  int i, step, any = 0;
+  for (i = 0; i < n && !any; i++) any = fs->flags[i] & F_VOID;
+  for (step = 0; any && step < VOID_GROW; step++) {
+    for (i = 0; i < n; i++) {
+      const int x = i % W;
+      if (fs->flags[i] & F_VOID) continue;
+      if ((x > 0 && (fs->flags[i - 1] & F_VOID)) || (x < W - 1 && (fs->flags[i + 1] & F_VOID)) ||
+          (i >= W && (fs->flags[i - W] & F_VOID)) || (i < n - W && (fs->flags[i + W] & F_VOID)))
+        fs->flags[i] |= F_NEW;
+    }
+    for (i = 0; i < n; i++)
+      if (fs->flags[i] & F_NEW) {
+        fs->flags[i] = F_VOID;
+        hist[fs->rgb[(size_t)i * 3]]--;
+      }
+  }
+  (void)H;
+}
+
 /* Sets F_VOID / F_NUC / F_FG. Overwrites rgb with (nucleus score, darkness) per pixel. */
 static void masks(bc_frame_scratch *fs, const work *wk) {
   const int n = wk->W * wk->H;
@@ -263,6 +287,7 @@ static void masks(bc_frame_scratch *fs, const work *wk) {
     fs->flags[i] = mx < VOID_T ? F_VOID : 0;
     if (!fs->flags[i]) hist[score]++;
   }
+  grow_void(fs, wk, hist);
   t_nuc = otsu3_upper(hist);
   if (t_nuc < NUC_FLOOR) t_nuc = NUC_FLOOR;
   memset(hist, 0, sizeof hist);
