@@ -219,7 +219,7 @@ fuzz-build: $(addprefix $(F)/fuzz_,$(FUZZ_TARGETS))
 fuzz: fuzz-build
 	FUZZ_NICE=$(FUZZ_NICE) bash scripts/fuzz/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# A short bounded run of each target from the committed seeds only (about 45 s in all).
+# A short bounded run of each target from the committed seeds only (about 60 s in all).
 test-fuzz: fuzz-build
 	rm -rf $(F)/test-corpus
 	FUZZ_WORK=$(F)/test-corpus FUZZ_NICE=$(FUZZ_NICE) bash scripts/fuzz/fuzz.sh $(TEST_FUZZ_SECONDS) $(FUZZ_TARGETS)
