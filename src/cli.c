@@ -74,6 +74,7 @@ typedef struct result {
   float *probs, *logits, *embedding;   /* one allocation: K + K (+ dim) floats */
   int placed;
   bc_place place;
+  bc_frame_result frame;         /* how the preprocessing framed the cell (frame.h) */
 } result;
 
 typedef struct batch {
@@ -171,6 +172,7 @@ static void classify_into(bc_engine *e, const batch *b, const char *path, void *
   r->best = 0;
   for (int k = 1; k < K; k++) if (r->probs[k] > r->probs[r->best]) r->best = k;
   if (b->map) { bc_refmap_place(b->map, bc_engine_embedding(e), scratch, &r->place); r->placed = 1; }
+  r->frame = *bc_engine_frame(e);
   r->ok = 1;
 }
 
@@ -270,6 +272,15 @@ static void print_json(const batch *b, const bc_engine *e, const char *path, con
   printf(", \"confirmed\": \"%s\", \"flags\": [", group_of(b, e, r));
   const int ood = r->placed && r->place.flagged, low = low_confidence(b, r);
   printf("%s%s%s]", ood ? "\"out_of_distribution\"" : "", ood && low ? ", " : "", low ? "\"low_confidence\"" : "");
+  /* Which framing the preprocessing took: centre (the centre crop; always, for a resize-mode-0 model),
+   * rbc (red cells gave the scale) or cell (the white cell's size did). */
+  const bc_frame_result *f = &r->frame;
+  printf(", \"careful\": %s, \"frame\": {\"resize_mode\": %d, \"path\": \"%s\", \"rbc_diameter_px\": ",
+         b->opt->tta ? "true" : "false", bc_engine_resize_mode(e), bc_frame_path_name(f->path));
+  if (f->rbc_diameter_x16 > 0) emit_json_number(stdout, f->rbc_diameter_x16 / 16.0); else printf("null");
+  if (f->has_cell) printf(", \"cell\": [%d, %d, %d, %d]", f->cell_x0, f->cell_y0, f->cell_x1, f->cell_y1);
+  else printf(", \"cell\": null");
+  printf(", \"crop\": [%d, %d, %d], \"cells_found\": %d}", f->crop_x0, f->crop_y0, f->crop_side, f->cells_found);
   if (r->embedding) {
     printf(", \"embedding\": [");
     for (int i = 0; i < b->dim; i++) printf("%s%.6g", i ? ", " : "", r->embedding[i]);

@@ -46,6 +46,11 @@ ok "own and xnnpack backends print identical results" '[ "$a" = "$b" ]'
 if [ -f models/bloodcell.bin ]; then
   out=$($BIN classify --json "${imgs[@]}"); rc=$?
   ok "default model loads and classifies" '[ $rc -eq 0 ] && [ $(echo "$out" | grep -c "\"label\"") -eq ${#imgs[@]} ]'
+  ok "each JSON line says how the cell was framed (the shipped model: resize mode 0, the centre crop) and the mode" \
+    '[ $(echo "$out" | grep -c "\"careful\": false, \"frame\": {\"resize_mode\": 0, \"path\": \"centre\"") -eq ${#imgs[@]} ]'
+  t=$($BIN classify --json --tta "${imgs[0]}" 2>/dev/null)
+  ok "--tta says careful in the JSON and changes the numbers" \
+    'echo "$t" | grep -q "\"careful\": true" && [ "$(echo "$t" | grep -o "\"logits\": \[[^]]*\]")" != "$(echo "$out" | head -1 | grep -o "\"logits\": \[[^]]*\]")" ]'
 else
   echo "note: models/bloodcell.bin not trained yet; default-model check runs once it exists"
 fi
