@@ -313,6 +313,9 @@ async function addFiles(files, opts = {}) {
 async function addFilesNow(files, { folder = false } = {}) {
   files = [...files];
   if (!(await ready)) { setStatusKey('status.modelError', { error: state.modelError || '' }, true); return; }
+  // An image given while the page starts joins the sample that reopens, once it is open: committed
+  // before, it was dropped when the sample's cells came in, and its id could clash with theirs.
+  await sampleOpen;
   if (folder) {
     const images = files.filter((f) => (f.type && f.type.startsWith('image/')) || IMAGE_EXT.test(f.name));
     skipped += files.length - images.length;
@@ -534,6 +537,8 @@ async function importInto(fileName, parsed) {
 // One sample is open at a time: its cells are in state.cells and on the page, the others only in
 // IndexedDB. Without IndexedDB there is one sample, for the page's life.
 let dbOk = false, sampleOpens = 0;
+let sampleOpened;
+const sampleOpen = new Promise((resolve) => { sampleOpened = resolve; });
 samples.bindStore(store);
 
 // Shows another sample: what is queued is written first, then its cells and settings come in.
@@ -651,6 +656,7 @@ async function start() {
     } catch (err) { console.warn('bloodcell: could not restore the samples', err); dbOk = false; }
   }
   const n = await openSample(sample || samples.makeSample({ id: t('sample.defaultId', { n: 1 }) }));
+  sampleOpened();
   if (n) setStatusKey('status.restored', { n });
   await mapP;
   document.body.dataset.restored = '1';

@@ -174,7 +174,9 @@ const waitMap = (page) => page.waitForSelector('body[data-ready="1"][data-map="1
   await page.waitForFunction((n) => document.body.dataset.busy === '0' && document.querySelectorAll('#gallery li.cell').length >= n, warmFiles.length);
   await page.waitForTimeout(3000);
   // Each visit starts with no review in progress (a returning user who cleared it).
+  // ("Clear cells" asks only when there is something to clear: a handler left waiting would answer the next dialog too.)
   const clear = async () => {
+    if (await page.$$eval('#gallery li.cell', (l) => l.length) === 0) return;
     page.once('dialog', (d) => d.accept());
     await page.evaluate(() => document.getElementById('clear').click());
     await page.waitForFunction(() => document.querySelectorAll('#gallery li.cell').length === 0);
