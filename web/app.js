@@ -542,7 +542,7 @@ const sampleOpen = new Promise((resolve) => { sampleOpened = resolve; });
 samples.bindStore(store);
 
 // Shows another sample: what is queued is written first, then its cells and settings come in.
-async function openSample(sample) {
+async function openSample(sample, preloaded = null) {
   await store.flush();
   unloadCells();
   state.sample = sample;
@@ -551,7 +551,8 @@ async function openSample(sample) {
   let cells = [];
   if (dbOk) {
     store.setMeta('current', sample.key).catch(() => {});
-    try { cells = (await store.load(sample.key)).cells; } catch (err) { console.warn('bloodcell: could not load the sample', err); }
+    if (preloaded) cells = preloaded;
+    else try { cells = (await store.load(sample.key)).cells; } catch (err) { console.warn('bloodcell: could not load the sample', err); }
   }
   cells.sort((a, b) => a.id - b.id);
   for (const c of cells) state.cells.set(c.id, c);
@@ -626,6 +627,21 @@ async function start() {
   pool.attach();
   const cardP = fetchJSON(CARD_URL).then((c) => { state.card = c; }, (err) => { state.cardError = err.message; });
   const storeP = store.open().catch((err) => { console.warn('bloodcell: no IndexedDB', err); return null; });
+  // The last sample is read from IndexedDB while the engine loads: an image given at start waits for it.
+  const restoreP = storeP.then(async (db) => {
+    if (!db) return { dbOk: false, sample: null, cells: null };
+    try {
+      // The single review of the version before samples becomes a first sample (on a new device: an
+      // empty one), dated by its first cell.
+      await store.migrate((cells, threshold) => samples.makeSample({ id: t('sample.defaultId', { n: 1 }), threshold,
+        date: cells.length ? samples.today(new Date(cells.reduce((m, c) => Math.min(m, c.added || Date.now()), Date.now()))) : undefined }));
+      state.nextId = Math.max(state.nextId, (await store.maxCellId()) + 1);
+      const all = await store.samples();
+      const current = await store.getMeta('current');
+      const sample = all.find((x) => x.key === current) || all[all.length - 1] || null;
+      return { dbOk: true, sample, cells: sample ? (await store.load(sample.key)).cells : null };
+    } catch (err) { console.warn('bloodcell: could not restore the samples', err); return { dbOk: false, sample: null, cells: null }; }
+  });
   const ok = await ready;
   // The example images only now, and after the images already given, if any: decoding them took the
   // two cores from the first classification (first prediction on a warm visit, medians of 9: 176-182
@@ -641,21 +657,10 @@ async function start() {
   state.defaultThreshold = typeof thr === 'number' ? thr : 0.5;
   state.threshold = state.defaultThreshold;
   review.buildGroups();
-  dbOk = !!(await storeP);
-  let sample = null;
-  if (dbOk) {
-    try {
-      // The single review of the version before samples becomes a first sample (on a new device: an
-      // empty one), dated by its first cell.
-      await store.migrate((cells, threshold) => samples.makeSample({ id: t('sample.defaultId', { n: 1 }), threshold,
-        date: cells.length ? samples.today(new Date(cells.reduce((m, c) => Math.min(m, c.added || Date.now()), Date.now()))) : undefined }));
-      state.nextId = Math.max(state.nextId, (await store.maxCellId()) + 1);
-      const all = await store.samples();
-      const current = await store.getMeta('current');
-      sample = all.find((s) => s.key === current) || all[all.length - 1] || null;
-    } catch (err) { console.warn('bloodcell: could not restore the samples', err); dbOk = false; }
-  }
-  const n = await openSample(sample || samples.makeSample({ id: t('sample.defaultId', { n: 1 }) }));
+  const restored = await restoreP;
+  dbOk = restored.dbOk;
+  const sample = restored.sample;
+  const n = await openSample(sample || samples.makeSample({ id: t('sample.defaultId', { n: 1 }) }), sample ? restored.cells : null);
   sampleOpened();
   if (n) setStatusKey('status.restored', { n });
   await mapP;
