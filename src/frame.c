@@ -94,13 +94,16 @@ static int clamp_int(int64_t v, int lo, int hi) { return v < lo ? lo : v > hi ? 
 /* ------------------------------------------------------------------------------------------------ */
 /* the reduced copy: f x f box averages of the region, alpha composited over white as preprocess.c does */
 
-static void row_to_rgb(const bc_frame_image *im, const uint8_t *in, int n, uint8_t *o) {
+/* n pixels of 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGBA) channels as RGB; alpha composited over
+ * white exactly like PIL's alpha_composite onto white: (c*a + 255*(255-a) + 127) / 255.  The
+ * preprocessing (preprocess.c) and the framing share it, so both see the same pixels. */
+void bc_pixels_to_rgb(const uint8_t *in, int n, int channels, int ignore_alpha, uint8_t *o) {
   int i;
-  switch (im->channels) {
+  switch (channels) {
     case 3: memcpy(o, in, (size_t)n * 3); return;
     case 4:
       for (i = 0; i < n; i++, in += 4, o += 3) {
-        unsigned a = im->ignore_alpha ? 255u : in[3];
+        unsigned a = ignore_alpha ? 255u : in[3];
         if (a == 255u) { o[0] = in[0]; o[1] = in[1]; o[2] = in[2]; continue; }
         {
           unsigned bg = 255u * (255u - a) + 127u;
@@ -117,6 +120,10 @@ static void row_to_rgb(const bc_frame_image *im, const uint8_t *in, int n, uint8
     default:
       for (i = 0; i < n; i++, in++, o += 3) o[0] = o[1] = o[2] = in[0];
   }
+}
+
+static void row_to_rgb(const bc_frame_image *im, const uint8_t *in, int n, uint8_t *o) {
+  bc_pixels_to_rgb(in, n, im->channels, im->ignore_alpha, o);
 }
 
 static int factor_for(int rw, int rh) {

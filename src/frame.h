@@ -100,5 +100,7 @@ void bc_frame_crop_for_box(const bc_frame_result *scale, int w, int h, const bc_
 
 /* "rbc", "cell", "centre" */
 const char *bc_frame_path_name(int path);
+/* n pixels of 1, 2, 3 or 4 channels (grey, grey+alpha, RGB, RGBA) -> RGB, alpha over white (PIL's rule). */
+void bc_pixels_to_rgb(const uint8_t *in, int n, int channels, int ignore_alpha, uint8_t *out);
 
 #endif

@@ -636,37 +636,9 @@ typedef struct source {
 
 static int row_inside(const source *s, int y) { return y >= 0 && y < s->h; }
 
-/* m pixels from in as RGB. Alpha is composited over white exactly like PIL's alpha_composite / paste
- * with mask onto white: round((c*a + 255*(255-a)) / 255). */
+/* m pixels from in as RGB (frame.c: alpha composited over white as PIL does). */
 static void to_rgb(const source *s, const uint8_t *in, int m, uint8_t *buf) {
-  int i;
-  uint8_t *o = buf;
-  switch (s->ch) {
-    case 3: memcpy(buf, in, (size_t)m * 3); return;
-    case 4:
-      for (i = 0; i < m; i++, in += 4, o += 3) {
-        unsigned a = s->ignore_alpha ? 255u : in[3];
-        if (a == 255u) {
-          o[0] = in[0]; o[1] = in[1]; o[2] = in[2];
-        } else {
-          unsigned bg = 255u * (255u - a) + 127u;
-          o[0] = (uint8_t)((in[0] * a + bg) / 255u);
-          o[1] = (uint8_t)((in[1] * a + bg) / 255u);
-          o[2] = (uint8_t)((in[2] * a + bg) / 255u);
-        }
-      }
-      return;
-    case 2:
-      for (i = 0; i < m; i++, in += 2, o += 3) {
-        unsigned a = in[1];
-        uint8_t g = (uint8_t)((in[0] * a + 255u * (255u - a) + 127u) / 255u);
-        o[0] = o[1] = o[2] = g;
-      }
-      return;
-    default:
-      for (i = 0; i < m; i++, in += 1, o += 3) o[0] = o[1] = o[2] = in[0];
-      return;
-  }
+  bc_pixels_to_rgb(in, m, s->ch, s->ignore_alpha, buf);
 }
 
 /* Crop row r as m RGB pixels; the part outside the image is the background colour. */
