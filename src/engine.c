@@ -186,6 +186,16 @@ void bc_engine_free(bc_engine *e) {
   free(e);
 }
 
+/* probs = softmax(logits / temperature), in fp32. */
+static void softmax_probs(bc_engine *e) {
+  const bc_model *m = &e->model;
+  const int K = m->n_classes;
+  float mx = -INFINITY, sum = 0.0f;
+  for (int k = 0; k < K; k++) mx = e->logits[k] / m->temperature > mx ? e->logits[k] / m->temperature : mx;
+  for (int k = 0; k < K; k++) sum += (e->probs[k] = expf(e->logits[k] / m->temperature - mx));
+  for (int k = 0; k < K; k++) e->probs[k] /= sum;
+}
+
 static void run_logits(bc_engine *e) {
   const bc_model *m = &e->model;
   const bc_op_desc *d = &m->ops[m->n_ops - 1];
@@ -199,10 +209,7 @@ static void run_logits(bc_engine *e) {
     const float s = in->q.scale * d->w_scale[k];
     e->logits[k] = s * (float)acc + d->bias_f[k];
   }
-  float mx = -INFINITY, sum = 0.0f;
-  for (int k = 0; k < K; k++) mx = e->logits[k] / m->temperature > mx ? e->logits[k] / m->temperature : mx;
-  for (int k = 0; k < K; k++) sum += (e->probs[k] = expf(e->logits[k] / m->temperature - mx));
-  for (int k = 0; k < K; k++) e->probs[k] /= sum;
+  softmax_probs(e);
   const bc_value *g = &m->values[e->emb_value];
   for (int c = 0; c < g->c; c++) e->embedding[c] = g->q.scale * (float)(x[c] - g->q.zero_point);
 }
@@ -257,13 +264,8 @@ static void forward_tta(bc_engine *e) {
     for (int k = 0; k < K; k++) e->tta_sum[k] += e->logits[k];
     for (int c = 0; c < C; c++) e->tta_sum[K + c] += e->embedding[c];
   }
-  float mx = -INFINITY, sum = 0.0f;
-  for (int k = 0; k < K; k++) {
-    e->logits[k] = e->tta_sum[k] / 8.0f;
-    mx = e->logits[k] / m->temperature > mx ? e->logits[k] / m->temperature : mx;
-  }
-  for (int k = 0; k < K; k++) sum += (e->probs[k] = expf(e->logits[k] / m->temperature - mx));
-  for (int k = 0; k < K; k++) e->probs[k] /= sum;
+  for (int k = 0; k < K; k++) e->logits[k] = e->tta_sum[k] / 8.0f;
+  softmax_probs(e);
   for (int c = 0; c < C; c++) e->embedding[c] = e->tta_sum[K + c] / 8.0f;
 }
 
