@@ -6,7 +6,7 @@ Ops used (and nothing else):
   * BasicBlock: conv1 (ConvBNAct, ReLU) -> conv2 (ConvBNAct, no act);
     shortcut = identity or ConvBNAct 1x1 (no act); out = ReLU(conv2 + shortcut);
   * MaxPool2d (optional, after the stem);
-  * global average pool -> exactly one nn.Linear(C, 8) (class activation maps
+  * global average pool -> exactly one nn.Linear(C, 8 + sub-classes) (class activation maps
     are fc.weight @ last feature map).
 
 export_layers(model) lists the graph in forward order for the exporter.
@@ -99,7 +99,9 @@ class CellNet(nn.Module):
                 cin = cout
         self.blocks = nn.Sequential(*blocks)
         self.num_features = cin
-        self.fc = nn.Linear(cin, arch.get("num_classes", NUM_CLASSES))
+        # the 8 class logits, then one logit per sub-class (scripts/model/pbc_data.py: SUBCLASS_LIST), each
+        # sub-class softmax taken within its class only
+        self.fc = nn.Linear(cin, arch.get("num_classes", NUM_CLASSES) + arch.get("num_subclasses", 0))
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")

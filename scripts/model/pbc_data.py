@@ -24,6 +24,27 @@ from PIL import Image
 CLASSES = ["basophil", "eosinophil", "erythroblast", "ig",
            "lymphocyte", "monocyte", "neutrophil", "platelet"]
 CLASS_TO_IDX = {c: i for i, c in enumerate(CLASSES)}
+# The second level the PBC file prefixes carry (issue 17): band / segmented within neutrophil, promyelocyte /
+# myelocyte / metamyelocyte within ig.  Files with a bare class prefix (NEUTROPHIL_, IG_) have no sub-class.
+# Sub-class index = position in SUBCLASS_LIST; the model's logits are the 8 classes, then these 5 in order.
+SUBCLASSES = {"neutrophil": [("BNE", "band"), ("SNE", "segmented")],
+              "ig": [("PMY", "promyelocyte"), ("MY", "myelocyte"), ("MMY", "metamyelocyte")]}
+SUBCLASS_LIST = [(c, name) for c in CLASSES if c in SUBCLASSES for _, name in SUBCLASSES[c]]
+
+
+def subclass_of(file):
+    """'neutrophil/BNE_123.jpg' -> index in SUBCLASS_LIST, or -1 (no sub-class known)."""
+    cls, name = file.split("/", 1)
+    prefix = name.split("_", 1)[0].upper()
+    for j, (c, sub) in enumerate(SUBCLASS_LIST):
+        if c == cls and dict(SUBCLASSES[c]).get(prefix) == sub:
+            return j
+    return -1
+
+
+def subclass_groups():
+    """[(class index, [logit offsets after the 8 classes])] for each class that has sub-classes."""
+    return [(CLASS_TO_IDX[c], [j for j, (cc, _) in enumerate(SUBCLASS_LIST) if cc == c]) for c in SUBCLASSES]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = "../shared/data/pbc"          # relative to the repo root

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pbc_data  # noqa: E402
-from pbc_data import CLASSES, CACHE_DIR, REPO_ROOT, DataError  # noqa: E402
+from pbc_data import CLASSES, CACHE_DIR, REPO_ROOT, SUBCLASS_LIST, DataError  # noqa: E402
 from model import CellNet, DEFAULT_ARCH, count_macs, count_params, describe  # noqa: E402
 
 DEFAULTS = dict(size=128, epochs=30, batch_size=64, lr=0.1, wd=5e-4, warmup=2.0,
@@ -239,13 +239,65 @@ class EMA:
 # --------------------------------------------------------------------------
 # evaluation
 # --------------------------------------------------------------------------
+def sub_probs(logits):
+    """Sub-class probabilities (N, len(SUBCLASS_LIST)), each softmax within its class; logits (N, 8 + subs)."""
+    out = torch.zeros(logits.shape[0], len(SUBCLASS_LIST))
+    for _, cols in pbc_data.subclass_groups():
+        out[:, cols] = F.softmax(logits[:, [len(CLASSES) + j for j in cols]], 1)
+    return out
+
+
+def sub_loss(logits, sub, label_smoothing):
+    """Cross-entropy within each sub-class group, over the samples whose file carries a sub-class."""
+    total, n = logits.new_zeros(()), 0
+    for _, cols in pbc_data.subclass_groups():
+        sel = torch.nonzero((sub >= cols[0]) & (sub <= cols[-1])).flatten()
+        if len(sel):
+            lg = logits[sel][:, [len(CLASSES) + j for j in cols]]
+            total = total + F.cross_entropy(lg, sub[sel] - cols[0], label_smoothing=label_smoothing,
+                                            reduction="sum")
+            n += len(sel)
+    return total / max(n, 1)
+
+
 @torch.no_grad()
-def predict(model, images_u8, mean, std, bs=256):
+def predict(model, images_u8, mean, std, bs=256, with_sub=False):
+    """Class probabilities (N, 8); with_sub: also the sub-class probabilities (N, len(SUBCLASS_LIST))."""
     model.eval()
-    out = []
+    out, subs = [], []
     for i in range(0, len(images_u8), bs):
-        out.append(F.softmax(model(u8_to_input(images_u8[i:i + bs], mean, std)), 1))
-    return torch.cat(out).numpy() if out else np.zeros((0, len(CLASSES)), np.float32)
+        lg = model(u8_to_input(images_u8[i:i + bs], mean, std))
+        out.append(F.softmax(lg[:, :len(CLASSES)], 1))
+        if with_sub:
+            subs.append(sub_probs(lg) if lg.shape[1] > len(CLASSES) else torch.zeros(len(lg), 0))
+    p = torch.cat(out).numpy() if out else np.zeros((0, len(CLASSES)), np.float32)
+    if not with_sub:
+        return p
+    return p, (torch.cat(subs).numpy() if subs else np.zeros((0, 0), np.float32))
+
+
+def sub_metrics(y_true, sub_true, probs, sp):
+    """Per class with sub-classes: accuracy of the sub-class call among its images that carry one (given the
+    class is right: 'conditional'), and of class and sub-class both right ('joint'); confusion within."""
+    res = {}
+    if sp.shape[1] == 0:
+        return res
+    for ci, cols in pbc_data.subclass_groups():
+        sel = np.nonzero((sub_true >= cols[0]) & (sub_true <= cols[-1]))[0]
+        if not len(sel):
+            continue
+        pred_sub = np.array(cols)[sp[sel][:, cols].argmax(1)]
+        right_cls = probs[sel].argmax(1) == ci
+        cm = [[int(((sub_true[sel] == a) & (pred_sub == b)).sum()) for b in cols] for a in cols]
+        res[CLASSES[ci]] = {
+            "n": int(len(sel)), "subclasses": [SUBCLASS_LIST[j][1] for j in cols],
+            "conditional_accuracy": float((pred_sub == sub_true[sel]).mean()),
+            "joint_accuracy": float(((pred_sub == sub_true[sel]) & right_cls).mean()),
+            "per_subclass_recall": {SUBCLASS_LIST[j][1]: float((pred_sub[sub_true[sel] == j] == j).mean())
+                                    for j in cols if (sub_true[sel] == j).any()},
+            "confusion_matrix": cm, "confusion_matrix_axes": "rows = true sub-class, columns = predicted",
+        }
+    return res
 
 
 def metrics(y_true, probs):
@@ -330,6 +382,12 @@ def parse_args():
     ap.add_argument("--aug", choices=sorted(AUGS), default="default",
                     help="augmentation preset: default (the shipped model's) or strong (other labs' images)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--subclasses", action="store_true",
+                    help="also learn the sub-classes the file prefixes carry (band/segmented, PMY/MY/MMY)")
+    ap.add_argument("--sub-weight", type=float, default=0.5, help="weight of the sub-class loss")
+    ap.add_argument("--resize-mode", type=int, choices=(0, 1), default=0,
+                    help="0 centre crop (PIL reference), 1 scale-aware framing (src/frame.c through "
+                         "build/native/libbcpreprocess.so)")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     ap.add_argument("--bench", default=None, metavar="SIZES",
                     help="only measure training throughput at these sizes, e.g. 96,128,160")
@@ -352,6 +410,8 @@ def main():
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
     arch = dict(DEFAULT_ARCH)
+    if args.subclasses:
+        arch["num_subclasses"] = len(SUBCLASS_LIST)
     if args.stages:
         try:
             arch["stages"] = [tuple(int(v) for v in st.split(":")) for st in args.stages.split(",")]
@@ -385,7 +445,8 @@ def main():
     log(f"data {data_dir}, out {out}, size {args.size}, epochs {args.epochs}, batch {args.batch_size}, "
         f"lr {args.lr}, wd {args.wd}, warmup {args.warmup}, label smoothing {args.label_smoothing}, "
         f"EMA {args.ema_decay}, balance {args.balance}, seed {args.seed}, threads {torch.get_num_threads()}, "
-        f"augmentation {args.aug}")
+        f"augmentation {args.aug}, resize mode {args.resize_mode}, "
+        f"sub-classes {arch.get('num_subclasses', 0)} (weight {args.sub_weight})")
 
     # ---- select files, load cache
     if args.limit_per_class:
@@ -396,12 +457,16 @@ def main():
                 taken[key] = taken.get(key, 0) + 1
                 sel.append(r)
         rows = sel
-        cache_path = CACHE_DIR / f"pbc_S{args.size}_limit{args.limit_per_class}.npz"
+        cache_path = CACHE_DIR / f"pbc_S{args.size}_limit{args.limit_per_class}"
     else:
-        cache_path = CACHE_DIR / f"pbc_S{args.size}.npz"
+        cache_path = CACHE_DIR / f"pbc_S{args.size}"
+    cache_path = cache_path.with_name(cache_path.name + ("" if args.resize_mode == 0 else f"_m{args.resize_mode}")
+                                      + ".npz")
     files = [r[0] for r in rows]
+    subs = np.array([pbc_data.subclass_of(f) for f in files], dtype=np.int64)
     try:
-        images, labels = pbc_data.load_cache(data_dir, files, args.size, cache_path, processes=2)
+        images, labels = pbc_data.load_cache(data_dir, files, args.size, cache_path, processes=2,
+                                             mode=args.resize_mode)
     except DataError as e:
         pbc_data.fail(str(e))
     split = np.array([r[2] for r in rows])
@@ -415,6 +480,7 @@ def main():
     images_t = torch.from_numpy(images)
     labels_t = torch.from_numpy(labels)
     tr_img, tr_lab = images_t[idx["train"]], labels_t[idx["train"]]
+    tr_sub = torch.from_numpy(subs)[idx["train"]]
     va_img, va_lab = images_t[idx["val"]], labels[idx["val"]]
 
     # ---- normalisation statistics (training split, u8/255)
@@ -493,13 +559,15 @@ def main():
             x = normalise(augment(tr_img[bi], g, AUGS[args.aug]), mean, std)
             y = tr_lab[bi]
             logits = model(x)
-            loss = crit(logits, y)
+            loss = crit(logits[:, :len(CLASSES)], y)
+            if logits.shape[1] > len(CLASSES):
+                loss = loss + args.sub_weight * sub_loss(logits, tr_sub[bi], args.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             ema.update(model)
             tot_loss += loss.item() * len(y)
-            tot_correct += (logits.argmax(1) == y).sum().item()
+            tot_correct += (logits[:, :len(CLASSES)].argmax(1) == y).sum().item()
             tot_n += len(y)
         probs = predict(ema.model, va_img, mean, std)
         val_acc = float((probs.argmax(1) == va_lab).mean())
@@ -521,10 +589,15 @@ def main():
     final = ema.model.eval()
     results = {}
     for s in ("val", "test"):
-        probs = predict(final, images_t[idx[s]], mean, std)
-        results[s] = (probs, metrics(labels[idx[s]], probs))
-        log(f"final EMA {s}: accuracy {results[s][1]['accuracy']:.4f}  macro-F1 {results[s][1]['macro_f1']:.4f}  "
-            f"(n={len(idx[s])})")
+        probs, sp = predict(final, images_t[idx[s]], mean, std, with_sub=True)
+        m = metrics(labels[idx[s]], probs)
+        m["subclasses"] = sub_metrics(labels[idx[s]], subs[idx[s]], probs, sp)
+        results[s] = (probs, m, sp)
+        log(f"final EMA {s}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro_f1']:.4f}  (n={len(idx[s])})")
+        for c, sm in m["subclasses"].items():
+            log(f"  {s} {c} sub-classes ({'/'.join(sm['subclasses'])}, n={sm['n']}): conditional accuracy "
+                f"{sm['conditional_accuracy']:.4f}, joint {sm['joint_accuracy']:.4f}, recall "
+                + ", ".join(f"{k} {v:.3f}" for k, v in sm["per_subclass_recall"].items()))
     test_m = results["test"][1]
     log("test per-class recall: " + ", ".join(f"{c} {test_m['per_class'][c]['recall']:.3f}" for c in CLASSES))
     log("test confusion matrix (rows true, cols pred, order " + ",".join(CLASSES) + "):")
@@ -539,6 +612,9 @@ def main():
         "lr": args.lr, "wd": args.wd, "label_smoothing": args.label_smoothing, "ema_decay": args.ema_decay,
         "balance": args.balance, "seed": args.seed, "limit_per_class": args.limit_per_class,
         "smoke": bool(args.smoke), "augmentation": AUGS[args.aug], "augmentation_preset": args.aug,
+        "resize_mode": args.resize_mode, "preproc_version": pbc_data.PREPROC_VERSIONS[args.resize_mode],
+        "subclasses": [list(t) for t in SUBCLASS_LIST] if arch.get("num_subclasses") else [],
+        "sub_weight": args.sub_weight,
     }
     torch.save({"state_dict": state, "config": config}, out / "model.pt")
     total_s = time.time() - t_start
@@ -550,11 +626,13 @@ def main():
                   f, indent=1)
     with open(out / "test_predictions.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["file", "true", "pred"] + [f"p_{c}" for c in CLASSES])
+        sp = results["test"][2]
+        w.writerow(["file", "true", "pred"] + [f"p_{c}" for c in CLASSES]
+                   + [f"p_{c}_{n}" for c, n in SUBCLASS_LIST][:sp.shape[1]])
         probs = results["test"][0]
         for j, i in enumerate(idx["test"]):
             w.writerow([files[i], CLASSES[labels[i]], CLASSES[int(probs[j].argmax())]]
-                       + [f"{p:.6f}" for p in probs[j]])
+                       + [f"{p:.6f}" for p in probs[j]] + [f"{p:.6f}" for p in sp[j]])
     log(f"wrote {out / 'model.pt'}, metrics.json, test_predictions.csv; total time {fmt_time(total_s)}")
 
 
