@@ -77,6 +77,42 @@ static int detect_format(const uint8_t *b, size_t n) {
   return FMT_NONE;
 }
 
+/* Formats this decoder does not read, named by their magic bytes so that the message says what the file is
+ * ("HEIC images are not supported ...") instead of "not an image". NULL when nothing is recognised. */
+static const char *other_format_name(const uint8_t *b, size_t n) {
+  static const uint8_t jp2_sig[12] = {0, 0, 0, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A};
+  static const uint8_t jxl_sig[12] = {0, 0, 0, 0x0C, 'J', 'X', 'L', ' ', 0x0D, 0x0A, 0x87, 0x0A};
+  if (n >= 4 && (memcmp(b, "II*\0", 4) == 0 || memcmp(b, "MM\0*", 4) == 0 || memcmp(b, "II+\0", 4) == 0 ||
+                 memcmp(b, "MM\0+", 4) == 0))
+    return "TIFF images";
+  if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0) return "WebP images";
+  if (n >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0)) return "GIF images";
+  if (n >= 12 && memcmp(b + 4, "ftyp", 4) == 0) {
+    /* ISO base media file (HEIF, AVIF, MP4): the major brand, then the compatible brands up to the box's end */
+    static const char *const heic[] = {"heic", "heix", "hevc", "hevx", "heim", "heis"};
+    const uint8_t *major = b + 8;
+    unsigned long box = be32(b);
+    size_t end = box >= 16 && box <= n ? (size_t)box : (n < 64 ? n : 64), i;
+    for (i = 0; i < sizeof heic / sizeof heic[0]; i++)
+      if (memcmp(major, heic[i], 4) == 0) return "HEIC images";
+    if (memcmp(major, "avif", 4) == 0 || memcmp(major, "avis", 4) == 0) return "AVIF images";
+    if (memcmp(major, "mif1", 4) == 0 || memcmp(major, "msf1", 4) == 0) {
+      for (i = 16; i + 4 <= end; i += 4)
+        if (memcmp(b + i, "avif", 4) == 0) return "AVIF images";
+      return "HEIF images";
+    }
+    if (memcmp(major, "jp2 ", 4) == 0) return "JPEG 2000 images";
+    return NULL; /* a video or another ISO file: not named */
+  }
+  if (n >= 12 && (memcmp(b, jp2_sig, 12) == 0)) return "JPEG 2000 images";
+  if (n >= 4 && b[0] == 0xFF && b[1] == 0x4F && b[2] == 0xFF && b[3] == 0x51) return "JPEG 2000 images";
+  if ((n >= 12 && memcmp(b, jxl_sig, 12) == 0) || (n >= 2 && b[0] == 0xFF && b[1] == 0x0A)) return "JPEG XL images";
+  if (n >= 5 && memcmp(b, "%PDF-", 5) == 0) return "PDF files";
+  if (n >= 4 && memcmp(b, "8BPS", 4) == 0) return "Photoshop (PSD) files";
+  if (n >= 132 && memcmp(b + 128, "DICM", 4) == 0) return "DICOM files";
+  return NULL;
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 /* structure walks: no allocation, every read bounds-checked */
 
@@ -444,9 +480,15 @@ static bc_status validate(const uint8_t *b, size_t n, header *hd, int *w, int *h
     case FMT_JPEG: s = jpeg_walk(b, n, hd, msg, ml); break;
     case FMT_PNG: s = png_walk(b, n, hd, msg, ml); break;
     case FMT_BMP: s = bmp_header(b, n, hd, msg, ml); break;
-    default:
+    default: {
+      const char *other = other_format_name(b, n);
+      if (other) {
+        set_msg(msg, ml, "%s are not supported: save as JPEG or PNG", other);
+        return BC_ERR_UNSUPPORTED;
+      }
       set_msg(msg, ml, "not an image (JPEG, PNG or BMP expected)");
       return BC_ERR_NOT_IMAGE;
+    }
   }
   if (hd->have_dims) {
     /* the limit wins over any structural problem, so bombs are always reported as such */

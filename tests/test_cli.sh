@@ -33,6 +33,18 @@ ok "not-an-image message" 'echo "$out" | grep -q "notes.txt\", \"error\": \"not 
 ok "file names are JSON-escaped" 'echo "$out" | node -e "require(\"fs\").readFileSync(0,\"utf8\").trim().split(\"\\n\").forEach(l=>JSON.parse(l))"'
 ok "images after bad files still classified" '[ $(echo "$out" | grep -c "\"label\"") -eq 2 ]'
 
+# Formats the CLI does not read are named, in JSON and in the plain output, and the rest goes on.
+printf '\000\000\000\030ftypheic\000\000\000\000mif1heic' > "$tmp/photo.heic"
+/usr/bin/python3 -c "
+from PIL import Image; im = Image.open('${imgs[0]}'); im.save('$tmp/cell.webp', lossless=True); im.save('$tmp/cell.tif')"
+out=$($BIN classify --json --model $MODEL "$tmp/photo.heic" "$tmp/cell.webp" "$tmp/cell.tif" "${imgs[0]}" 2>/dev/null); rc=$?
+ok "HEIC named: exit 1 and the format in the message" '[ $rc -eq 1 ] && echo "$out" | grep -q "photo.heic\", \"error\": \"HEIC images are not supported: save as JPEG or PNG"'
+ok "WebP named" 'echo "$out" | grep -q "cell.webp\", \"error\": \"WebP images are not supported"'
+ok "TIFF named" 'echo "$out" | grep -q "cell.tif\", \"error\": \"TIFF images are not supported"'
+ok "the JPEG after them is classified" '[ $(echo "$out" | grep -c "\"label\"") -eq 1 ]'
+err=$($BIN classify --model $MODEL "$tmp/photo.heic" 2>/dev/null)
+ok "plain output names HEIC too" 'echo "$err" | grep -q "HEIC images are not supported"'
+
 head -c 20000 $MODEL > "$tmp/cut.bin"
 err=$($BIN classify --model "$tmp/cut.bin" "${imgs[0]}" 2>&1); rc=$?
 ok "truncated model: exit 2 with a message" '[ $rc -eq 2 ] && echo "$err" | grep -q "cannot load model.*truncated"'
