@@ -49,7 +49,7 @@ $(N)/san/stb_image.o: src/stb_image_impl.c
 	gcc $(STB_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 # The CLI's own parts (folders, the map's kNN rule, the summary, CSV/JSON output) are not in the engine.
-CLI_SRC := src/cli.c src/walk.c src/refmap.c src/summary.c src/emit.c src/json.c src/readfile.c
+CLI_SRC := src/cli.c src/cli_locate.c src/walk.c src/refmap.c src/summary.c src/emit.c src/json.c src/readfile.c
 $(N)/bloodcell: $(CLI_SRC) $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/stb_image.o
 	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $(CLI_SRC) $(ENGINE_SRC) $(KERNEL_SCALAR) $(N)/stb_image.o $(NATIVE_LIBS) -o $@
@@ -268,6 +268,12 @@ measure-web: web-assets
 .PHONY: robustness
 robustness: $(N)/bloodcell
 	$(PY) scripts/bench/robustness.py --record docs/robustness.md
+
+# The whole-field locator: WBC recall and precision on the shared field sets (BCDD, pig-smartphone test split)
+# and ms per field through the native CLI (scripts/bench/bench_locate.py). Not part of make test.
+.PHONY: bench-locate
+bench-locate: $(N)/bloodcell
+	python3 scripts/bench/bench_locate.py --sets bcdd,pig-test
 
 # The web app's worker pool: images/s with 1, 2 and 4 workers on 1,000 images; and the long browser
 # soak (5,000 images, heap and long tasks). Neither is part of make test.

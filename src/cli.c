@@ -2,6 +2,7 @@
  *
  *   bloodcell classify [options] IMAGE|FOLDER...      (options: bloodcell classify --help)
  *   bloodcell info [--model FILE]
+ *   bloodcell locate [options] IMAGE...                (whole fields: cli_locate.c)
  *
  * classify prints one line per image: plain text, JSON (--json) or the app's CSV export (--csv), in the
  * order of the arguments, a folder walked recursively in sorted order (walk.c).  Each cell is called
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cli_locate.h"
 #include "emit.h"
 #include "engine.h"
 #include "json.h"
@@ -37,6 +39,7 @@
 static const char *usage =
     "usage: bloodcell classify [options] IMAGE|FOLDER...\n"
     "       bloodcell info [--model FILE]\n"
+    "       bloodcell locate [--json] [--model FILE] IMAGE...   (whole-field photos; locate --help)\n"
     "A folder is walked recursively for images (.jpg .jpeg .png .bmp .gif .webp .tif .tiff, any case),\n"
     "in sorted order; other files in it are skipped. A file named explicitly is always tried.\n"
     "  --json              one JSON object per image\n"
@@ -365,6 +368,11 @@ static int bad_usage(const char *fmt, const char *arg) {
 
 int main(int argc, char **argv) {
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) { fputs(usage, stdout); return 0; }
+  if (argc >= 2 && !strcmp(argv[1], "locate")) {
+    char model_path[PATH_MAX + 64];
+    default_model_path(model_path, sizeof model_path);
+    return bc_cli_locate(argc, argv, model_path);
+  }
   if (argc < 2 || (strcmp(argv[1], "classify") && strcmp(argv[1], "info"))) { fputs(usage, stderr); return 2; }
   const int is_info = !strcmp(argv[1], "info");
   options opt = { .fmt = FORMAT_TEXT, .jobs = 1, .target = 100, .threshold = -1, .wbc_total = -1,

@@ -33,6 +33,7 @@ struct bc_engine {
   int tta;                  /* average the 8 dihedral views of the input (bc_engine_set_tta) */
   int8_t *tta_input;        /* the preprocessed input, kept while its views run */
   float *tta_sum;           /* running sums: K logits, then C embedding values */
+  bc_frame_scratch *locate; /* the locator's scratch, allocated by the first bc_engine_locate */
 };
 
 static bc_status fail(char *msg, size_t len, bc_status s, const char *text) {
@@ -181,6 +182,8 @@ void bc_engine_free(bc_engine *e) {
   free(e->cam_weights);
   free(e->tta_input);
   free(e->tta_sum);
+  bc_frame_scratch_free(e->locate);
+  free(e->locate);
   bc_preprocessor_free(&e->pre);
   bc_model_free(&e->model);
   free(e);
@@ -297,6 +300,41 @@ bc_status bc_engine_classify_pixels(bc_engine *e, const uint8_t *pixels, int w, 
   const bc_status s = bc_preprocess_pixels_ex(&e->pre, pixels, w, h, channels, e->rgb, e->values[0], &fr, msg, msg_len);
   if (s != BC_OK) return s;
   e->frame = fr;
+  bc_engine_forward(e);
+  return BC_OK;
+}
+
+bc_status bc_engine_locate(bc_engine *e, const uint8_t *pixels, int w, int h, int channels, bc_frame_result *scale,
+                           bc_frame_cells *cells, char *msg, size_t msg_len) {
+  bc_frame_image im = {pixels, w, h, channels, 0};
+  bc_status s;
+  if (!e->locate) {
+    e->locate = (bc_frame_scratch *)calloc(1, sizeof *e->locate);
+    if (!e->locate || bc_frame_scratch_init_cap(e->locate, BC_FRAME_LOCATE_PIXELS) != BC_OK) {
+      free(e->locate);
+      e->locate = NULL;
+      if (cells) memset(cells, 0, sizeof *cells);
+      return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory for the locator's scratch (16 MB)");
+    }
+  }
+  s = bc_frame_analyse(e->locate, &im, scale);
+  if (s == BC_OK) s = bc_frame_locate(e->locate, &im, scale, cells);
+  if (s == BC_OK && cells->rbc_diameter_x16 > 0) {   /* the locator's ruler, measured finer */
+    scale->rbc_diameter_x16 = cells->rbc_diameter_x16;
+    scale->path = BC_FRAME_RBC;
+  }
+  if (s == BC_ERR_TOO_LARGE)
+    return fail(msg, msg_len, s, "image too large for the locator (over 16384 px a side or 40 megapixels)");
+  if (s != BC_OK) return fail(msg, msg_len, s, "bad pixel buffer for the locator");
+  if (msg && msg_len) msg[0] = '\0';
+  return BC_OK;
+}
+
+bc_status bc_engine_classify_crop(bc_engine *e, const uint8_t *pixels, int w, int h, int channels,
+                                  const bc_frame_result *crop, char *msg, size_t msg_len) {
+  const bc_status s = bc_preprocess_crop(&e->pre, pixels, w, h, channels, crop, e->rgb, e->values[0], msg, msg_len);
+  if (s != BC_OK) return s;
+  e->frame = *crop;
   bc_engine_forward(e);
   return BC_OK;
 }

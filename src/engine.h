@@ -50,6 +50,14 @@ bc_status bc_engine_classify(bc_engine *e, const uint8_t *bytes, size_t n, char 
 /* Already decoded pixels (RGBA8/RGB8/...; see bc_preprocess_pixels) -> preprocess -> forward. */
 bc_status bc_engine_classify_pixels(bc_engine *e, const uint8_t *pixels, int w, int h, int channels,
                                     char *msg, size_t msg_len);
+/* Whole fields (frame.h): *scale gets the field's ruler and background (bc_frame_analyse), *cells every white
+ * cell found (bc_frame_locate). Pixels as bc_engine_classify_pixels; for a file use bc_decode (preprocess.h)
+ * with its EXIF orientation applied. The first call allocates the locator's scratch (16 MB). */
+bc_status bc_engine_locate(bc_engine *e, const uint8_t *pixels, int w, int h, int channels, bc_frame_result *scale,
+                           bc_frame_cells *cells, char *msg, size_t msg_len);
+/* One located cell: crop (bc_frame_crop_for_box(scale, w, h, box)) -> resize -> forward, as classify_pixels. */
+bc_status bc_engine_classify_crop(bc_engine *e, const uint8_t *pixels, int w, int h, int channels,
+                                  const bc_frame_result *crop, char *msg, size_t msg_len);
 /* Image bytes -> preprocess only: fills bc_engine_input(e) (benchmarks time it apart). */
 bc_status bc_engine_preprocess(bc_engine *e, const uint8_t *bytes, size_t n, char *msg, size_t msg_len);
 /* Forward pass on whatever is in bc_engine_input(e). */

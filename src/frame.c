@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { F_VOID = 1, F_NUC = 2, F_FG = 4, F_NEW = 8 };
+enum { F_VOID = 1, F_NUC = 2, F_FG = 4, F_NEW = 8, F_DIM = 16 };
 
 #define MIN_DISK_D2 9           /* red cells narrower than 6 work px are not measured */
 #define FINE_R16 (8 * 16)       /* a ruler under 8 work px of radius is measured again, finer */
@@ -39,10 +39,14 @@ void bc_frame_scratch_free(bc_frame_scratch *fs) {
   memset(fs, 0, sizeof *fs);
 }
 
-bc_status bc_frame_scratch_init(bc_frame_scratch *fs) {
-  const size_t n = BC_FRAME_WORK_PIXELS, side = BC_FRAME_WORK_SIDE;
+bc_status bc_frame_scratch_init(bc_frame_scratch *fs) { return bc_frame_scratch_init_cap(fs, BC_FRAME_WORK_PIXELS); }
+
+bc_status bc_frame_scratch_init_cap(bc_frame_scratch *fs, int work_pixels) {
+  const size_t n = (size_t)work_pixels, side = BC_FRAME_WORK_SIDE;
   if (!fs) return BC_ERR_ARGUMENT;
   memset(fs, 0, sizeof *fs);
+  if (work_pixels < BC_FRAME_WORK_PIXELS || work_pixels > BC_FRAME_LOCATE_PIXELS) return BC_ERR_ARGUMENT;
+  fs->cap = work_pixels;
   fs->rgb = (uint8_t *)malloc(n * 3);
   fs->flags = (uint8_t *)malloc(n);
   fs->d2 = (int32_t *)malloc(n * sizeof(int32_t));
@@ -51,7 +55,9 @@ bc_status bc_frame_scratch_init(bc_frame_scratch *fs) {
   fs->acc = (uint32_t *)malloc(side * 3 * sizeof(uint32_t));
   fs->env_s = (int32_t *)malloc(side * sizeof(int32_t));
   fs->env_t = (int32_t *)malloc(side * sizeof(int32_t));
-  fs->disks = (bc_frame_disk *)malloc(BC_FRAME_MAX_DISKS * sizeof(bc_frame_disk));
+  /* the analysis' 65,536 px hold BC_FRAME_MAX_DISKS; a whole field at the locator's scale ~1,000 red cells */
+  fs->max_disks = BC_FRAME_MAX_DISKS * (work_pixels / BC_FRAME_WORK_PIXELS);
+  fs->disks = (bc_frame_disk *)malloc((size_t)fs->max_disks * sizeof(bc_frame_disk));
   fs->piece = (int32_t *)malloc(BC_FRAME_MAX_PIECES * 6 * sizeof(int32_t));
   if (!fs->rgb || !fs->flags || !fs->d2 || !fs->label || !fs->stack || !fs->acc || !fs->env_s || !fs->env_t ||
       !fs->disks || !fs->piece) {
@@ -126,10 +132,10 @@ static void row_to_rgb(const bc_frame_image *im, const uint8_t *in, int n, uint8
   bc_pixels_to_rgb(in, n, im->channels, im->ignore_alpha, o);
 }
 
-static int factor_for(int rw, int rh) {
-  int64_t f = isqrt64((int64_t)rw * rh / BC_FRAME_WORK_PIXELS);
+static int factor_for(int rw, int rh, int budget) {
+  int64_t f = isqrt64((int64_t)rw * rh / budget);
   if (f < 1) f = 1;
-  while (((int64_t)rw + f - 1) / f * (((int64_t)rh + f - 1) / f) > BC_FRAME_WORK_PIXELS ||
+  while (((int64_t)rw + f - 1) / f * (((int64_t)rh + f - 1) / f) > budget ||
          ((int64_t)rw + f - 1) / f > BC_FRAME_WORK_SIDE || ((int64_t)rh + f - 1) / f > BC_FRAME_WORK_SIDE)
     f++;
   return (int)f;
@@ -414,7 +420,7 @@ static int collect_disks(bc_frame_scratch *fs, const work *wk, int min_d2) {
           if (d[j] > v || (d[j] == v && (dy < 0 || (dy == 0 && dx < 0)))) { is_max = 0; break; }
         }
       if (!is_max) continue;
-      if (n == BC_FRAME_MAX_DISKS) return -1;
+      if (n == fs->max_disks) return -1;
       fs->disks[n].x = x; fs->disks[n].y = y; fs->disks[n].d2 = v;
       n++;
     }
@@ -441,7 +447,9 @@ static int r16_cmp(const void *a, const void *b) {
   return p < q ? -1 : p > q;
 }
 
-static ruler measure(bc_frame_scratch *fs, const work *wk) {
+/* by_count 0: the disk size whose cluster covers the most area (the analysis); 1: the one with the most disks
+ * (the locator: in a packed field, merged red cells give fewer, larger disks that cover more area). */
+static ruler measure(bc_frame_scratch *fs, const work *wk, int by_count) {
   ruler out = {0, 0, 0};
   int n = -1, min_d2 = MIN_DISK_D2, kept = 0, i, j, best = -1;
   int64_t best_support = 0;
@@ -469,7 +477,7 @@ static ruler measure(bc_frame_scratch *fs, const work *wk) {
     int64_t support = 0;
     for (j = 0; j < n; j++)
       if ((int64_t)(r16[j] > r16[i] ? r16[j] - r16[i] : r16[i] - r16[j]) * 100 <= (int64_t)CLUSTER_PCT * r16[i])
-        support += (int64_t)r16[j] * r16[j];
+        support += by_count ? 1 : (int64_t)r16[j] * r16[j];
     if (support > best_support || (support == best_support && r16[i] > r16[best])) { best = i; best_support = support; }
   }
   if (best < 0) return out;
@@ -497,13 +505,13 @@ static int piece_root(int32_t *pc, int i) {
   return i;
 }
 
-/* Finds the target white cell; box in work px, inclusive. Returns how many cells there are (0: none). */
-static int find_cell(bc_frame_scratch *fs, const work *wk, int gap, int box[4]) {
+/* The 8-connected nucleus pieces of at least MIN_PIECE work px (at most BC_FRAME_MAX_PIECES, the largest),
+ * grouped when their boxes lie within gap of each other (a neutrophil's lobes): fs->piece rows, P_GROUP set
+ * by union-find. Returns the piece count. */
+static int nucleus_pieces(bc_frame_scratch *fs, const work *wk, int gap) {
   const int W = wk->W, H = wk->H, n = W * H;
   int32_t *seen = fs->label, *q = fs->stack, *pc = fs->piece;
-  int i, np = 0, a, b, cells = 0;
-  double best_score = -1.0;
-  const double k = (double)(W < H ? W : H) / 5.0 + 1.0;
+  int i, np = 0, a, b;
   for (i = 0; i < n; i++) seen[i] = 0;
   for (i = 0; i < n; i++) {   /* 8-connected nucleus pieces */
     int head = 0, tail = 0, x0 = W, y0 = H, x1 = -1, y1 = -1;
@@ -546,19 +554,38 @@ static int find_cell(bc_frame_scratch *fs, const work *wk, int gap, int box[4]) 
         if (ra != rb) pc[(ra > rb ? ra : rb) * 6 + P_GROUP] = ra < rb ? ra : rb;
       }
     }
+  return np;
+}
+
+/* The nucleus area and box (work px, inclusive) of the group whose root is g. */
+static int group_box(int32_t *pc, int np, int g, int bx[4]) {
+  int b, area = 0;
+  bx[0] = bx[1] = INT32_MAX; bx[2] = bx[3] = -1;
+  for (b = 0; b < np; b++) {
+    const int32_t *p = pc + b * 6;
+    if (piece_root(pc, b) != g) continue;
+    area += p[P_AREA];
+    if (p[P_X0] < bx[0]) bx[0] = p[P_X0];
+    if (p[P_Y0] < bx[1]) bx[1] = p[P_Y0];
+    if (p[P_X1] > bx[2]) bx[2] = p[P_X1];
+    if (p[P_Y1] > bx[3]) bx[3] = p[P_Y1];
+  }
+  return area;
+}
+
+/* Finds the target white cell; box in work px, inclusive. Returns how many cells there are (0: none). */
+static int find_cell(bc_frame_scratch *fs, const work *wk, int gap, int box[4]) {
+  const int W = wk->W, H = wk->H;
+  int32_t *pc = fs->piece;
+  const int np = nucleus_pieces(fs, wk, gap);
+  int a, cells = 0;
+  double best_score = -1.0;
+  const double k = (double)(W < H ? W : H) / 5.0 + 1.0;
   for (a = 0; a < np; a++) {
-    int g = piece_root(pc, a), area = 0, bx[4] = {W, H, -1, -1};
+    int area, bx[4];
     double cx, cy, score;
-    if (g != a) continue;
-    for (b = 0; b < np; b++) {
-      const int32_t *p = pc + b * 6;
-      if (piece_root(pc, b) != g) continue;
-      area += p[P_AREA];
-      if (p[P_X0] < bx[0]) bx[0] = p[P_X0];
-      if (p[P_Y0] < bx[1]) bx[1] = p[P_Y0];
-      if (p[P_X1] > bx[2]) bx[2] = p[P_X1];
-      if (p[P_Y1] > bx[3]) bx[3] = p[P_Y1];
-    }
+    if (piece_root(pc, a) != a) continue;
+    area = group_box(pc, np, a, bx);
     if (area < MIN_CELL) continue;
     cells++;
     cx = (double)(bx[0] + bx[2] + 1) / 2.0 - (double)W / 2.0;
@@ -608,7 +635,7 @@ void bc_frame_crop_for_box(const bc_frame_result *scale, int w, int h, const bc_
 
 static void setup(work *wk, int rx0, int ry0, int rw, int rh) {
   wk->rx0 = rx0; wk->ry0 = ry0; wk->rw = rw; wk->rh = rh;
-  wk->f = factor_for(rw, rh);
+  wk->f = factor_for(rw, rh, BC_FRAME_WORK_PIXELS);
   wk->W = (rw + wk->f - 1) / wk->f;
   wk->H = (rh + wk->f - 1) / wk->f;
 }
@@ -632,7 +659,7 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
   r->bg_r = wk.bg[0]; r->bg_g = wk.bg[1]; r->bg_b = wk.bg[2];
   r->work_factor = wk.f;
   masks(fs, &wk);
-  ru = measure(fs, &wk);
+  ru = measure(fs, &wk, 0);
   gap = ru.found ? (ru.r16 * 2 * 3 / 10 + 8) / 16 : (wk.W < wk.H ? wk.W : wk.H) / 40;
   if (gap < 2) gap = 2;
   r->cells_found = find_cell(fs, &wk, gap, box);
@@ -668,7 +695,7 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
       reduce(fs, im, &fine);
       background(fs, &fine);
       masks(fs, &fine);
-      ru2 = measure(fs, &fine);
+      ru2 = measure(fs, &fine, 0);
       if (ru2.found && r->has_cell && (int64_t)box_side(r) * 16 > (int64_t)4 * ru2.r16 * 2 * fine.f) ru2.found = 0;
       if (!ru2.found) break;
       cur = ru2;
@@ -685,6 +712,207 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
   } else if (r->has_cell && (int64_t)box_side(r) * 1000 > (int64_t)BC_FRAME_BIG_CELL_PERMILLE * (im->w < im->h ? im->w : im->h)) {
     r->path = BC_FRAME_CELL;
     place(r, im->w, im->h, cell_side(r));
+  }
+  return BC_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* whole fields: every white cell */
+
+#define LOC_RBC_D 14                /* the locator's work scale: a red cell about this many work px across */
+#define LOC_MIN_NUC_PERMILLE 400    /* a white cell's nucleus covers >= 0.2 red-cell areas; a platelet less */
+#define LOC_CLUMP_PERMILLE 3000     /* more than 3 red-cell areas of nucleus: cells touching, or a clump */
+#define LOC_VOID_PCT 5               /* a group with more void than this around it is the surround, not a cell */
+#define LOC_BOX_RBC_PCT 175         /* a white cell is about 1.75 red cells across (BCDD: 95 px boxes, 55 px red cells) */
+
+static int void_near(const bc_frame_scratch *fs, const work *wk, const int bx[4]) {
+  int x, y;
+  for (y = bx[1] - 2; y <= bx[3] + 2; y++)
+    for (x = bx[0] - 2; x <= bx[2] + 2; x++)
+      if (x >= 0 && y >= 0 && x < wk->W && y < wk->H && (fs->flags[y * wk->W + x] & F_VOID)) return 1;
+  return 0;
+}
+
+/* A field whose red cells absorb red as well as green (a lilac stain, as in the pig-blood phone photos) puts
+ * red cells, or their darker rims where they overlap, in Otsu's nucleus class: the class is then a large share
+ * of the stained pixels, or mostly thin (few of its pixels have all 4 neighbours in it; real nuclei are
+ * blobs). There the nucleus is the tail of the stained pixels instead: score 255 - sqrt(T_R T_G) above
+ * median + LOC_TAIL_K (p90 - median). Needs the reduced copy again (masks overwrote it). Thresholds chosen on
+ * the BCDD images and the pig-smartphone train/valid splits (docs/locate.md). */
+#define LOC_NUC_SHARE_PCT 25        /* nucleus class above this share of the stained pixels: red cells in it */
+#define LOC_TAIL_K 3
+#define LOC_INNER_PCT 45            /* ... or under this share of its pixels inside it: red-cell rims */
+
+static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const work *wk) {
+  const int n = wk->W * wk->H;
+  int64_t hist[256], cnt = 0, acc = 0;
+  uint8_t lut[2][256];
+  int i, c, v, med = -1, p90 = -1, t;
+  int64_t inner = 0;
+  for (i = 0, cnt = 0, acc = 0; i < n; i++) {
+    const int x = i % wk->W;
+    if (fs->flags[i] & F_NUC) {
+      acc++;
+      inner += x > 0 && x < wk->W - 1 && i >= wk->W && i < n - wk->W && (fs->flags[i - 1] & F_NUC) &&
+               (fs->flags[i + 1] & F_NUC) && (fs->flags[i - wk->W] & F_NUC) && (fs->flags[i + wk->W] & F_NUC);
+    }
+    if (fs->flags[i] & (F_NUC | F_FG)) cnt++;
+  }
+  if (cnt == 0 || (acc * 100 <= cnt * LOC_NUC_SHARE_PCT && inner * 100 >= acc * LOC_INNER_PCT)) return;
+  reduce(fs, im, (work *)wk);
+  for (c = 0; c < 2; c++)
+    for (v = 0; v < 256; v++) {
+      const int bg = wk->bg[c] > 0 ? wk->bg[c] : 1, tt = (v * 255 + bg / 2) / bg;
+      lut[c][v] = (uint8_t)(tt > 255 ? 255 : tt);
+    }
+  memset(hist, 0, sizeof hist);
+  for (i = 0; i < n; i++) {
+    uint8_t *p = fs->rgb + (size_t)i * 3;
+    const int score = 255 - (int)isqrt64((int64_t)lut[0][p[0]] * lut[1][p[1]]);
+    p[0] = (uint8_t)score;
+    if (fs->flags[i] & (F_NUC | F_FG)) hist[score]++;
+  }
+  for (v = 0, acc = 0; v < 256; v++) {
+    acc += hist[v];
+    if (med < 0 && acc * 2 >= cnt) med = v;
+    if (p90 < 0 && acc * 10 >= cnt * 9) p90 = v;
+  }
+  t = med + LOC_TAIL_K * (p90 - med);
+  if (t < NUC_FLOOR) t = NUC_FLOOR;
+  /* the darker red-cell rims Otsu called nucleus stay out of the red-cell mask: they part touching cells, so
+   * the ruler's inscribed disks fit single cells */
+  for (i = 0; i < n; i++) {
+    if (!(fs->flags[i] & (F_NUC | F_FG))) continue;
+    fs->flags[i] = fs->rgb[(size_t)i * 3] > t ? F_NUC : (fs->flags[i] & F_NUC) ? 0 : F_FG;
+  }
+}
+
+/* The void (black surround) near a group: in a phone photo, dim corners of the eyepiece's surround pass the
+ * nucleus test. Share of void work px, in percent, in the box grown by g. */
+static int void_share_pct(const bc_frame_scratch *fs, const work *wk, const int bx[4], int g) {
+  int x, y;
+  int64_t nv = 0, all = 0;
+  for (y = bx[1] - g; y <= bx[3] + g; y++)
+    for (x = bx[0] - g; x <= bx[2] + g; x++) {
+      if (x < 0 || y < 0 || x >= wk->W || y >= wk->H) continue;
+      all++;
+      if (fs->flags[y * wk->W + x] & F_VOID) nv++;
+    }
+  return all ? (int)(nv * 100 / all) : 0;
+}
+
+/* The dim rim of an eyepiece circle: pixels that absorb blue (T_B < LOC_DIM_T; Romanowsky nuclei and red cells
+ * transmit it) joined to the black surround become void, and no nucleus. masks() left the blue channel in
+ * rgb[2]. A dark nucleus inside the field is not joined to the surround and stays. */
+#define LOC_DIM_T 102
+
+static void dim_rim(bc_frame_scratch *fs, const work *wk) {
+  const int W = wk->W, H = wk->H, n = W * H, bg = wk->bg[2] > 0 ? wk->bg[2] : 1;
+  int32_t *q = fs->stack;
+  int i, head = 0, tail = 0;
+  for (i = 0; i < n; i++) {
+    const int t = (fs->rgb[(size_t)i * 3 + 2] * 255 + bg / 2) / bg;
+    if (t < LOC_DIM_T && !(fs->flags[i] & F_VOID)) fs->flags[i] |= F_DIM;
+    if (fs->flags[i] & F_VOID) q[tail++] = i;
+  }
+  while (head < tail) {
+    const int p = q[head++], x = p % W, y = p / W;
+    int d;
+    for (d = 0; d < 4; d++) {
+      const int xx = x + (d == 0) - (d == 1), yy = y + (d == 2) - (d == 3);
+      int j;
+      if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+      j = yy * W + xx;
+      if (fs->flags[j] & F_DIM) { fs->flags[j] = F_VOID; q[tail++] = j; }
+    }
+  }
+  for (i = 0; i < n; i++) fs->flags[i] &= (uint8_t)~F_DIM;
+}
+
+/* The reduced copy and masks of the whole image at factor f, or the next one that fits the scratch. */
+static void locate_pass(bc_frame_scratch *fs, const bc_frame_image *im, work *wk, int64_t f) {
+  if (f < 1) f = 1;
+  while ((im->w + f - 1) / f * ((im->h + f - 1) / f) > fs->cap || (im->w + f - 1) / f > BC_FRAME_WORK_SIDE ||
+         (im->h + f - 1) / f > BC_FRAME_WORK_SIDE)
+    f++;
+  wk->rx0 = wk->ry0 = 0; wk->rw = im->w; wk->rh = im->h;
+  wk->f = (int)f;
+  wk->W = (int)((im->w + f - 1) / f);
+  wk->H = (int)((im->h + f - 1) / f);
+  reduce(fs, im, wk);
+  background(fs, wk);
+  masks(fs, wk);
+  dim_rim(fs, wk);
+  field_nucleus(fs, im, wk);
+}
+
+bc_status bc_frame_locate(bc_frame_scratch *fs, const bc_frame_image *im, const bc_frame_result *scale,
+                          bc_frame_cells *out) {
+  work wk;
+  int64_t f, d16, dw16, rbc_area16 = 0, min_area;
+  int np, a, gap;
+  int32_t *pc;
+  if (!out) return BC_ERR_ARGUMENT;
+  memset(out, 0, sizeof *out);
+  if (!fs || !fs->rgb || fs->cap < BC_FRAME_WORK_PIXELS || !scale || !im || !im->px || im->w < 1 || im->h < 1 ||
+      im->channels < 1 || im->channels > 4)
+    return BC_ERR_ARGUMENT;
+  if (im->w > BC_MAX_IMAGE_DIM || im->h > BC_MAX_IMAGE_DIM || (int64_t)im->w * im->h > BC_MAX_IMAGE_PIXELS)
+    return BC_ERR_TOO_LARGE;
+  /* The ruler again, at the finest scale the scratch holds: the analysis works at 65,536 px, where a whole
+   * field's red cells can be under 6 work px (no ruler) or merge into larger "disks" (a wrong one). Then the
+   * work scale that makes a red cell about LOC_RBC_D px. */
+  locate_pass(fs, im, &wk, 1);
+  {
+    const ruler ru = measure(fs, &wk, 1);
+    d16 = ru.found ? (int64_t)ru.r16 * 2 * wk.f : scale->rbc_diameter_x16 > 0 ? scale->rbc_diameter_x16 : 0;
+    f = d16 / (LOC_RBC_D * 16);
+    if (f > wk.f) locate_pass(fs, im, &wk, f);
+  }
+  dw16 = d16 / wk.f;   /* red-cell diameter in work px * 16 */
+  gap = dw16 > 0 ? (int)((dw16 * 3 / 10 + 8) / 16) : (wk.W < wk.H ? wk.W : wk.H) / 40;
+  if (gap < 2) gap = 2;
+  if (dw16 > 0) rbc_area16 = dw16 * dw16 * 804 / 1024 / 16;   /* pi/4 d^2, work px * 16 */
+  min_area = dw16 > 0 ? rbc_area16 * LOC_MIN_NUC_PERMILLE / 1000 / 16 : MIN_CELL;
+  if (min_area < MIN_CELL) min_area = MIN_CELL;
+  np = nucleus_pieces(fs, &wk, gap);
+  pc = fs->piece;
+  out->work_factor = wk.f;
+  out->rbc_diameter_x16 = (int)d16;
+  for (a = 0; a < np; a++) {
+    bc_frame_cell c;
+    int bx[4], area;
+    int64_t side, cx2, cy2;
+    if (piece_root(pc, a) != a) continue;
+    area = group_box(pc, np, a, bx);
+    if (area < min_area) { out->small++; continue; }
+    if (void_share_pct(fs, &wk, bx, gap) > LOC_VOID_PCT) continue;
+    out->total++;
+    memset(&c, 0, sizeof c);
+    c.nx0 = bx[0] * wk.f;
+    c.ny0 = bx[1] * wk.f;
+    c.nx1 = (bx[2] + 1) * wk.f < im->w ? (bx[2] + 1) * wk.f : im->w;
+    c.ny1 = (bx[3] + 1) * wk.f < im->h ? (bx[3] + 1) * wk.f : im->h;
+    c.nucleus_permille = rbc_area16 > 0 ? (int)((int64_t)area * 16 * 1000 / rbc_area16) : 0;
+    if (bx[0] <= 0 || bx[1] <= 0 || bx[2] >= wk.W - 1 || bx[3] >= wk.H - 1 || void_near(fs, &wk, bx)) c.flags |= BC_CELL_EDGE;
+    if (c.nucleus_permille > LOC_CLUMP_PERMILLE) c.flags |= BC_CELL_CLUMP;
+    side = (int64_t)(c.nx1 - c.nx0 > c.ny1 - c.ny0 ? c.nx1 - c.nx0 : c.ny1 - c.ny0) * 115 / 100;
+    if (d16 > 0 && d16 * LOC_BOX_RBC_PCT / 1600 > side) side = d16 * LOC_BOX_RBC_PCT / 1600;
+    if (d16 == 0) side = side * 16 / 11;
+    cx2 = (int64_t)c.nx0 + c.nx1;
+    cy2 = (int64_t)c.ny0 + c.ny1;
+    c.x0 = clamp_int(floor_div(cx2 - side, 2), 0, im->w);
+    c.y0 = clamp_int(floor_div(cy2 - side, 2), 0, im->h);
+    c.x1 = clamp_int(floor_div(cx2 + side + 1, 2), 0, im->w);
+    c.y1 = clamp_int(floor_div(cy2 + side + 1, 2), 0, im->h);
+    if (out->n < BC_FRAME_MAX_CELLS) {   /* reading order: top to bottom, then left to right */
+      int j = out->n++;
+      while (j > 0 && (out->cell[j - 1].ny0 > c.ny0 || (out->cell[j - 1].ny0 == c.ny0 && out->cell[j - 1].nx0 > c.nx0))) {
+        out->cell[j] = out->cell[j - 1];
+        j--;
+      }
+      out->cell[j] = c;
+    }
   }
   return BC_OK;
 }

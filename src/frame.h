@@ -39,6 +39,8 @@
 #include "bc_status.h"
 
 #define BC_FRAME_WORK_PIXELS 65536          /* the reduced copy's pixel budget */
+#define BC_FRAME_LOCATE_PIXELS (1 << 20)    /* the locator's: a whole field at about 14 work px per red cell */
+#define BC_FRAME_MAX_CELLS 256              /* white cells reported per field (bc_frame_cells.total counts all) */
 #define BC_FRAME_WORK_SIDE 16384            /* longest reduced side (= BC_MAX_IMAGE_DIM) */
 #define BC_FRAME_MAX_DISKS 2048             /* inscribed-disk candidates kept per pass */
 #define BC_FRAME_MAX_PIECES 1024            /* nucleus pieces grouped per image */
@@ -73,6 +75,25 @@ typedef struct bc_frame_result {
 
 typedef struct bc_frame_disk { int x, y, d2; } bc_frame_disk;
 
+enum { BC_CELL_EDGE = 1,    /* cut by the image border or the eyepiece's dark rim */
+       BC_CELL_CLUMP = 2 }; /* more nucleus than 3 red cells' area: white cells touching, or a clump */
+
+typedef struct bc_frame_cell {
+  int x0, y0, x1, y1;        /* the white cell's box, image px, half-open, clipped to the image */
+  int nx0, ny0, nx1, ny1;    /* its nucleus (with a neutrophil's lobes) */
+  int nucleus_permille;      /* nucleus area per red-cell area, x1000 (0 without a ruler) */
+  int flags;                 /* BC_CELL_* */
+} bc_frame_cell;
+
+typedef struct bc_frame_cells {
+  int n;                     /* cells in cell[], in reading order (top to bottom, then left to right) */
+  int total;                 /* white cells found (more than n when over BC_FRAME_MAX_CELLS) */
+  int small;                 /* nucleus-coloured objects too small for a white cell: platelets, specks */
+  int work_factor;           /* the reduction factor the locator worked at */
+  int rbc_diameter_x16;      /* the ruler it used (0: none, sizes in work px instead) */
+  bc_frame_cell cell[BC_FRAME_MAX_CELLS];
+} bc_frame_cells;
+
 typedef struct bc_frame_scratch {   /* private: everything the analysis needs, allocated once */
   uint8_t *rgb;            /* reduced copy, RGB */
   uint8_t *flags;          /* per work pixel: mask bits */
@@ -81,12 +102,16 @@ typedef struct bc_frame_scratch {   /* private: everything the analysis needs, a
   int32_t *stack;          /* flood-fill stack */
   uint32_t *acc;           /* BC_FRAME_WORK_SIDE*3 row sums while reducing */
   int32_t *env_s, *env_t;  /* BC_FRAME_WORK_SIDE: the distance transform's lower envelope */
-  bc_frame_disk *disks;    /* BC_FRAME_MAX_DISKS */
+  bc_frame_disk *disks;    /* max_disks: BC_FRAME_MAX_DISKS per BC_FRAME_WORK_PIXELS of cap */
   int32_t *piece;          /* BC_FRAME_MAX_PIECES * 6: nucleus piece boxes, areas, groups */
+  int cap;                 /* work pixels the buffers hold */
+  int max_disks;           /* disks[] entries */
 } bc_frame_scratch;
 
 /* BC_OK or BC_ERR_NOMEM (then *fs is safe to free). */
 bc_status bc_frame_scratch_init(bc_frame_scratch *fs);
+/* A scratch for the locator too: work_pixels from BC_FRAME_WORK_PIXELS to BC_FRAME_LOCATE_PIXELS (~16 B each). */
+bc_status bc_frame_scratch_init_cap(bc_frame_scratch *fs, int work_pixels);
 void bc_frame_scratch_free(bc_frame_scratch *fs);   /* idempotent; NULL is ignored */
 
 /* Always fills *r (the centre crop on any error). BC_ERR_ARGUMENT for a NULL/uninitialised scratch or a bad
@@ -97,6 +122,14 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
 /* The crop for a cell box in an image analysed into *scale (its ruler and background): the RBC rule when
  * scale has a ruler, else the CELL rule on the box. Copies *scale into *out with the path, cell and crop set. */
 void bc_frame_crop_for_box(const bc_frame_result *scale, int w, int h, const bc_frame_box *box, bc_frame_result *out);
+
+/* Every white cell in a field, given the field's scale (*scale from bc_frame_analyse on the same image): the
+ * nucleus mask at a work scale of about 14 px per red cell (at most fs->cap work px), nucleus pieces within
+ * 0.3 red cells of each other grouped into one cell, groups smaller than 0.2 red-cell areas counted as
+ * platelets/specks and skipped. Without a ruler the analysis scale and fixed work-px sizes are used. The same
+ * errors as bc_frame_analyse; *out is always written (empty on error). Allocates nothing. */
+bc_status bc_frame_locate(bc_frame_scratch *fs, const bc_frame_image *im, const bc_frame_result *scale,
+                          bc_frame_cells *out);
 
 /* "rbc", "cell", "centre" */
 const char *bc_frame_path_name(int path);

@@ -31,6 +31,7 @@ typedef struct header {
   int png_color_type;    /* IHDR colour type, -1 until read */
   int ignore_alpha;      /* alpha stb returns that the reference drops: 32-bit BI_RGB BMP (PIL reads it as BGRX)
                             and a tRNS colour key on a grey/RGB PNG (load_cell_image does .convert('RGB')) */
+  int orientation;       /* a JPEG's EXIF orientation 1..8, 0 when it has none (or an invalid one) */
 } header;
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -119,6 +120,36 @@ static const char *other_format_name(const uint8_t *b, size_t n) {
 static int is_sof(unsigned m) { return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC; }
 
 /* Walks JPEG segments and entropy-coded data up to EOI. Sets dims from the first SOF. */
+/* The Orientation tag (0x0112) of IFD0 in an APP1 "Exif" payload p[0..n), 1..8; 0 when absent or invalid.
+ * Every offset is checked against n: the payload is the file's, not trusted. */
+static int exif_orientation(const uint8_t *p, size_t n) {
+  const uint8_t *t;
+  size_t tn, ifd, i, count;
+  int le;
+  if (n < 6 + 8 || memcmp(p, "Exif\0\0", 6)) return 0;
+  t = p + 6;
+  tn = n - 6;
+  if (t[0] == 'I' && t[1] == 'I') le = 1;
+  else if (t[0] == 'M' && t[1] == 'M') le = 0;
+  else return 0;
+  if ((le ? le16(t + 2) : be16(t + 2)) != 42) return 0;
+  ifd = le ? le32(t + 4) : be32(t + 4);
+  if (ifd > tn - 2) return 0;
+  count = le ? le16(t + ifd) : be16(t + ifd);
+  for (i = 0; i < count; i++) {
+    const size_t e = ifd + 2 + 12 * i;
+    unsigned tag, type, v;
+    if (e > tn || tn - e < 12) return 0;
+    tag = le ? le16(t + e) : be16(t + e);
+    if (tag != 0x0112) continue;
+    type = le ? le16(t + e + 2) : be16(t + e + 2);
+    if (type != 3) return 0;   /* SHORT */
+    v = le ? le16(t + e + 8) : be16(t + e + 8);
+    return v >= 1 && v <= 8 ? (int)v : 0;
+  }
+  return 0;
+}
+
 static bc_status jpeg_walk(const uint8_t *b, size_t n, header *hd, char *msg, size_t ml) {
   size_t pos = 2;
   int seen_sof = 0, seen_sos = 0, adobe_transform = -1;
@@ -167,6 +198,7 @@ static bc_status jpeg_walk(const uint8_t *b, size_t n, header *hd, char *msg, si
       seen_sof = 1;
     }
     if (n - pos < len) goto truncated;
+    if (m == 0xE1 && !hd->orientation) hd->orientation = exif_orientation(b + pos + 2, len - 2);
     if (m == 0xC4) { /* DHT: stb 2.27 does not bound the code count (a table of > 256 codes overflows it) */
       size_t q = pos + 2, end = pos + len;
       while (q < end) {
@@ -899,4 +931,75 @@ bc_status bc_preprocess_ex(const bc_preprocessor *p, const uint8_t *bytes, size_
   s = preprocess_source(p, px, w, h, 4, hd.ignore_alpha, rgb_out, tensor_out, frame, msg, msg_len);
   stbi_image_free(px);
   return s;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* decoding for the locator */
+
+void bc_image_free(bc_image *im) {
+  if (!im) return;
+  if (im->px) stbi_image_free(im->px);
+  memset(im, 0, sizeof *im);
+}
+
+/* Output pixel (x, y) of an image shown with EXIF orientation o comes from stored pixel (*sx, *sy). */
+static void orient_source(int o, int w, int h, int x, int y, int *sx, int *sy) {
+  switch (o) {
+    case 2: *sx = w - 1 - x; *sy = y; break;
+    case 3: *sx = w - 1 - x; *sy = h - 1 - y; break;
+    case 4: *sx = x; *sy = h - 1 - y; break;
+    case 5: *sx = y; *sy = x; break;
+    case 6: *sx = y; *sy = h - 1 - x; break;
+    case 7: *sx = w - 1 - y; *sy = h - 1 - x; break;
+    case 8: *sx = w - 1 - y; *sy = x; break;
+    default: *sx = x; *sy = y; break;
+  }
+}
+
+bc_status bc_decode(const uint8_t *bytes, size_t n, int apply_orientation, bc_image *out, char *msg, size_t msg_len) {
+  header hd;
+  int w = 0, h = 0, ch = 0, dw = 0, dh = 0, dc = 0;
+  uint8_t *px;
+  bc_status s;
+  if (!out) return BC_ERR_ARGUMENT;
+  memset(out, 0, sizeof *out);
+  s = validate(bytes, n, &hd, &w, &h, &ch, msg, msg_len);
+  if (s != BC_OK) return s;
+  px = stbi_load_from_memory(bytes, (int)n, &dw, &dh, &dc, 4);   /* always 4 channels: see bc_preprocess_ex */
+  if (!px) return map_stb_failure(hd.fmt, msg, msg_len);
+  if (dw != w || dh != h) {
+    stbi_image_free(px);
+    set_msg(msg, msg_len, "corrupt %s (decoded size differs from the header)", fmt_name(hd.fmt));
+    return BC_ERR_CORRUPT;
+  }
+  if (hd.ignore_alpha) {   /* the 4th byte is padding or a colour key the reference drops: opaque */
+    size_t i;
+    for (i = 3; i < (size_t)w * (size_t)h * 4; i += 4) px[i] = 255;
+  }
+  out->orientation = hd.orientation;
+  out->w = w;
+  out->h = h;
+  if (apply_orientation && hd.orientation > 1) {
+    const int ow = hd.orientation >= 5 ? h : w, oh = hd.orientation >= 5 ? w : h;
+    uint8_t *o = (uint8_t *)malloc((size_t)w * (size_t)h * 4);   /* stb allocates with malloc, so one free fits both */
+    int x, y;
+    if (!o) {
+      stbi_image_free(px);
+      set_msg(msg, msg_len, "out of memory (%dx%d image)", w, h);
+      return BC_ERR_NOMEM;
+    }
+    for (y = 0; y < oh; y++)
+      for (x = 0; x < ow; x++) {
+        int sx, sy;
+        orient_source(hd.orientation, w, h, x, y, &sx, &sy);
+        memcpy(o + ((size_t)y * ow + x) * 4, px + ((size_t)sy * w + sx) * 4, 4);
+      }
+    stbi_image_free(px);
+    px = o;
+    out->w = ow;
+    out->h = oh;
+  }
+  out->px = px;
+  if (msg && msg_len) msg[0] = '\0';
+  return BC_OK;
 }

@@ -106,4 +106,19 @@ bc_status bc_preprocess_crop(const bc_preprocessor *p, const uint8_t *pixels, in
                              const bc_frame_result *crop, uint8_t *rgb_out, int8_t *tensor_out, char *msg,
                              size_t msg_len);
 
+/* A decoded image for the locator: RGBA8 rows top first, w*h*4 bytes (a 4th byte the reference pipeline
+   ignores, as in 32-bit BI_RGB BMPs, is set to 255). */
+typedef struct bc_image {
+  uint8_t *px;
+  int w, h;              /* as oriented when the orientation was applied */
+  int orientation;       /* the JPEG's EXIF orientation 1..8 (0: none); stored pixels are as the file has them
+                            unless apply_orientation was set */
+} bc_image;
+
+/* bytes -> validated (as bc_preprocess) -> RGBA8; with apply_orientation a JPEG's EXIF orientation is applied
+   (phones write it; the single-cell pipeline ignores it, as PIL's training pipeline did). Free with
+   bc_image_free. Same errors as bc_preprocess; *out is zeroed on error. */
+bc_status bc_decode(const uint8_t *bytes, size_t n, int apply_orientation, bc_image *out, char *msg, size_t msg_len);
+void bc_image_free(bc_image *im);   /* idempotent */
+
 #endif
