@@ -7,11 +7,18 @@
  *   bc_wasm_cam(e, k, out_ptr) fills cam_h*cam_w floats; bc_wasm_rgb(e): S*S*3 bytes seen by the model
  *   bc_wasm_frame(e): int32[16], the last image's bc_frame_result (src/frame.h: path, rbc_diameter_x16, ...)
  *   bc_wasm_frame_pixels(rgba_ptr, w, h, channels): int32[16], the framing analysis alone (test and locator use)
+ * Whole fields (one field at a time per worker):
+ *   f = bc_wasm_field_load(e, bytes_ptr, len)   decode (EXIF orientation applied) + locate; NULL on error.
+ *     f: int32 {n, total, small, work_factor, rbc_diameter_x16, then n x {x0 y0 x1 y1 nx0 ny0 nx1 ny1
+ *     nucleus_permille flags}} (bc_frame_cells); bc_wasm_field_info(): int32[4] {w, h, orientation, rgba_ptr}
+ *   status = bc_wasm_field_classify(e, x0, y0, x1, y1)   one cell box of the field -> the results above
+ *   bc_wasm_field_free()
  *
  * One engine per worker; nothing here allocates per image. */
 #include <emscripten.h>
 #include <stdio.h>
 #include "engine.h"
+#include "preprocess.h"
 
 static char last_error[256];
 
@@ -91,3 +98,40 @@ EMSCRIPTEN_KEEPALIVE const char *bc_wasm_op_desc(bc_engine *e, int i) {
   return desc;
 }
 EMSCRIPTEN_KEEPALIVE double bc_wasm_op_macs(bc_engine *e, int i) { return (double)bc_engine_op_macs(e, i); }
+
+/* ---- whole fields ---------------------------------------------------------------------------------- */
+static bc_image field;
+static bc_frame_result field_scale;
+static bc_frame_cells field_cells;
+static int field_info[4];
+
+EMSCRIPTEN_KEEPALIVE void bc_wasm_field_free(void) { bc_image_free(&field); }
+
+EMSCRIPTEN_KEEPALIVE const bc_frame_cells *bc_wasm_field_load(bc_engine *e, const uint8_t *bytes, size_t n) {
+  char msg[256] = "";
+  bc_status s;
+  bc_image_free(&field);
+  s = bc_decode(bytes, n, 1, &field, msg, sizeof msg);
+  if (s == BC_OK) s = bc_engine_locate(e, field.px, field.w, field.h, 4, &field_scale, &field_cells, msg, sizeof msg);
+  if (s != BC_OK) { bc_image_free(&field); set_error(s, msg); return NULL; }
+  last_error[0] = 0;
+  return &field_cells;
+}
+
+EMSCRIPTEN_KEEPALIVE const int *bc_wasm_field_info(void) {
+  field_info[0] = field.w; field_info[1] = field.h; field_info[2] = field.orientation; field_info[3] = (int)(size_t)field.px;
+  return field_info;
+}
+
+EMSCRIPTEN_KEEPALIVE int bc_wasm_field_classify(bc_engine *e, int x0, int y0, int x1, int y1) {
+  char msg[256] = "";
+  const bc_frame_box box = {x0, y0, x1, y1};
+  bc_frame_result crop;
+  bc_status s;
+  if (!field.px) { set_error(BC_ERR_ARGUMENT, "no field loaded"); return (int)BC_ERR_ARGUMENT; }
+  if (x1 <= x0 || y1 <= y0) { set_error(BC_ERR_ARGUMENT, "empty cell box"); return (int)BC_ERR_ARGUMENT; }
+  bc_frame_crop_for_box(&field_scale, field.w, field.h, &box, &crop);
+  s = bc_engine_classify_crop(e, field.px, field.w, field.h, 4, &crop, msg, sizeof msg);
+  if (s != BC_OK) set_error(s, msg); else last_error[0] = 0;
+  return (int)s;
+}

@@ -5,6 +5,10 @@
 //                                            // or {ok:false, error:"truncated JPEG ..."}
 //   engine.cam(k) -> {width, height, data: Float32Array};  engine.rgb() -> Uint8Array S*S*3
 //   engine.frame() -> how the last image was framed (src/frame.h): {path: 'rbc'|'cell'|'centre', ...}
+//   const f = engine.locateField(imageBytes);   // whole fields: {ok, width, height, orientation, rbcDiameterPx,
+//                                               //  cells: [{box, nucleus, nucleusRbcAreas, edge, clump}], total, small}
+//   engine.classifyFieldCell([x0, y0, x1, y1]) -> as classify(), for one box of that field (as oriented)
+//   engine.fieldPixels() -> {width, height, data: RGBA Uint8ClampedArray} ; engine.releaseField()
 //
 // Results are copied out of the wasm heap, so they stay valid after the next call.
 import createBloodcellModule from './bloodcell.js';
@@ -128,9 +132,47 @@ export class Engine {
     };
   }
 
+  // Whole-field photos: decode (the JPEG's EXIF orientation applied, so boxes are in the image as shown)
+  // and find every white cell. The decoded field stays in the engine until releaseField() or the next call.
+  locateField(bytes) {
+    const mod = this.mod;
+    bytes = new Uint8Array(bytes);
+    const p = this._stage(bytes);
+    if (!p) return { ok: false, error: 'out of memory' };
+    const c = mod._bc_wasm_field_load(this.e, p, bytes.length);
+    if (!c) return { ok: false, error: mod.UTF8ToString(mod._bc_wasm_error()) };
+    const head = new Int32Array(mod.HEAP32.buffer, c, 5);
+    const n = head[0];
+    const v = new Int32Array(mod.HEAP32.buffer, c + 20, n * 10);
+    const cells = [];
+    for (let i = 0; i < n; i++) {
+      const q = v.subarray(i * 10, i * 10 + 10);
+      cells.push({ box: [q[0], q[1], q[2], q[3]], nucleus: [q[4], q[5], q[6], q[7]], nucleusRbcAreas: q[8] / 1000,
+                   edge: !!(q[9] & 1), clump: !!(q[9] & 2) });
+    }
+    const info = new Int32Array(mod.HEAP32.buffer, mod._bc_wasm_field_info(), 4);
+    return { ok: true, width: info[0], height: info[1], orientation: info[2] || 1,
+             rbcDiameterPx: head[4] > 0 ? head[4] / 16 : null, cells, total: head[1], small: head[2] };
+  }
+
+  classifyFieldCell(box) {
+    const [x0, y0, x1, y1] = box.map((t) => Math.round(t));
+    return this._result(this.mod._bc_wasm_field_classify(this.e, x0, y0, x1, y1));
+  }
+
+  fieldPixels() {
+    const info = new Int32Array(this.mod.HEAP32.buffer, this.mod._bc_wasm_field_info(), 4);
+    const [w, h, , ptr] = info;
+    if (!ptr) return null;
+    return { width: w, height: h, data: new Uint8ClampedArray(this.mod.HEAPU8.buffer, ptr, w * h * 4).slice() };
+  }
+
+  releaseField() { this.mod._bc_wasm_field_free(); }
+
   heapBytes() { return this.mod.HEAPU8.buffer.byteLength; }
 
   free() {
+    this.mod._bc_wasm_field_free();
     if (this.bufPtr) this.mod._free(this.bufPtr);
     this.mod._free(this.camPtr);
     this.mod._bc_wasm_free(this.e);
