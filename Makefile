@@ -182,6 +182,7 @@ test-native: $(N)/test_ops_xnnpack $(N)/test_engine $(N)/test_preprocess $(N)/te
 	$(N)/test_preprocess
 	$(N)/test_frame
 	bash tests/test_cli.sh
+	bash tests/test_locate.sh
 
 test-sanitize: $(N)/san/test_ops_xnnpack $(N)/san/test_engine $(N)/san/test_preprocess $(N)/san/test_frame $(N)/san/bloodcell
 	$(N)/san/test_ops_xnnpack 100
@@ -189,6 +190,7 @@ test-sanitize: $(N)/san/test_ops_xnnpack $(N)/san/test_engine $(N)/san/test_prep
 	$(N)/san/test_preprocess
 	$(N)/san/test_frame
 	BLOODCELL_CLI=$(N)/san/bloodcell bash tests/test_cli.sh
+	BLOODCELL_CLI=$(N)/san/bloodcell bash tests/test_locate.sh
 
 # ---- fuzzing and soak (docs/robustness.md) ---------------------------------------------------
 # libFuzzer targets built with Debian's clang-14 under ASan + UBSan, own scalar kernels (no XNNPACK).
@@ -198,7 +200,7 @@ F := build/fuzz
 FUZZ_CC ?= clang-14
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(CFLAGS_COMMON) -O2 -g -fsanitize=fuzzer $(FUZZ_SAN) -Itests/fuzz
-FUZZ_TARGETS := image model classify frame
+FUZZ_TARGETS := image model classify frame locate
 FUZZ_SECONDS ?= 600
 FUZZ_NICE ?=
 TEST_FUZZ_SECONDS ?= 15

@@ -451,38 +451,57 @@ static int r16_cmp(const void *a, const void *b) {
  * (the locator: in a packed field, merged red cells give fewer, larger disks that cover more area). */
 static ruler measure(bc_frame_scratch *fs, const work *wk, int by_count) {
   ruler out = {0, 0, 0};
-  int n = -1, min_d2 = MIN_DISK_D2, kept = 0, i, j, best = -1;
-  int64_t best_support = 0;
-  int *r16 = (int *)fs->stack;   /* the flood-fill stack is free again */
+  int n = -1, min_d2 = MIN_DISK_D2, kept = 0, i, j, lo, hi, centre = -1;
+  int64_t best_support = -1;
+  int *r16 = (int *)fs->stack;          /* the flood-fill stack is free again: r16[n], sorted[n], members[n] */
+  uint8_t *covered = (uint8_t *)fs->label;   /* work px inside a kept disk */
+  int64_t *prefix = (int64_t *)fs->d2;  /* free once the disks are collected */
   fill_holes(fs, wk);
   distance_transform(fs, wk);
   while ((n = collect_disks(fs, wk, min_d2)) < 0) min_d2 = min_d2 * 5 / 4 + 1;   /* too many: larger only */
   qsort(fs->disks, (size_t)n, sizeof *fs->disks, disk_cmp);
-  for (i = 0; i < n; i++) {   /* greedy packing: a centre inside a larger kept disk is the same cell */
-    const bc_frame_disk *c = &fs->disks[i];
-    int inside = 0;
-    for (j = 0; j < kept && !inside; j++) {
-      const bc_frame_disk *k = &fs->disks[j];
-      inside = (int64_t)(c->x - k->x) * (c->x - k->x) + (int64_t)(c->y - k->y) * (c->y - k->y) < k->d2;
+  /* greedy packing: a centre inside a larger kept disk is the same cell. Each kept disk marks the px it covers
+   * (every disk lies inside the image), so a test is one lookup instead of one per kept disk. */
+  memset(covered, 0, (size_t)wk->W * (size_t)wk->H);
+  for (i = 0; i < n; i++) {
+    const bc_frame_disk c = fs->disks[i];
+    int y;
+    if (covered[(size_t)c.y * wk->W + c.x]) continue;
+    fs->disks[kept++] = c;
+    for (y = c.y - (int)isqrt64(c.d2); y <= c.y + (int)isqrt64(c.d2); y++) {
+      const int64_t dy2 = (int64_t)(y - c.y) * (y - c.y);
+      int x;
+      if (y < 0 || y >= wk->H || dy2 >= c.d2) continue;
+      for (x = c.x - (int)isqrt64(c.d2 - dy2); x <= c.x + (int)isqrt64(c.d2 - dy2); x++)
+        if (x >= 0 && x < wk->W && (int64_t)(x - c.x) * (x - c.x) + dy2 < c.d2) covered[(size_t)y * wk->W + x] = 1;
     }
-    if (!inside) fs->disks[kept++] = *c;
   }
   for (i = 0, j = 0; i < kept; i++) {   /* a white cell's cytoplasm is not a red cell */
     if (near_nucleus(fs, wk, &fs->disks[i])) continue;
     r16[j++] = (int)isqrt64((int64_t)fs->disks[i].d2 * 256);
   }
   n = j;
-  /* the size that covers the most area: specks and the gaps between packed cells are many but small */
-  for (i = 0; i < n; i++) {
-    int64_t support = 0;
-    for (j = 0; j < n; j++)
-      if ((int64_t)(r16[j] > r16[i] ? r16[j] - r16[i] : r16[i] - r16[j]) * 100 <= (int64_t)CLUSTER_PCT * r16[i])
-        support += by_count ? 1 : (int64_t)r16[j] * r16[j];
-    if (support > best_support || (support == best_support && r16[i] > r16[best])) { best = i; best_support = support; }
-  }
-  if (best < 0) return out;
+  /* the size that covers the most area (specks and the gaps between packed cells are many but small), or
+   * the most disks: each size's support is the sum over the sizes within CLUSTER_PCT of it, a window that
+   * moves up the sorted sizes; ties go to the larger size */
   {
-    const int centre = r16[best];
+    int *sorted = r16 + n;
+    memcpy(sorted, r16, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, r16_cmp);
+    prefix[0] = 0;
+    for (i = 0; i < n; i++) prefix[i + 1] = prefix[i] + (by_count ? 1 : (int64_t)sorted[i] * sorted[i]);
+    for (i = 0, lo = 0, hi = 0; i < n; i++) {
+      const int64_t v = sorted[i];
+      int64_t support;
+      while ((v - sorted[lo]) * 100 > (int64_t)CLUSTER_PCT * v) lo++;
+      if (hi < i) hi = i;
+      while (hi + 1 < n && (sorted[hi + 1] - v) * 100 <= (int64_t)CLUSTER_PCT * v) hi++;
+      support = prefix[hi + 1] - prefix[lo];
+      if (support > best_support || (support == best_support && v > centre)) { centre = (int)v; best_support = support; }
+    }
+  }
+  if (centre < 0) return out;
+  {
     int m = 0, *mem = r16 + n;
     for (j = 0; j < n; j++)
       if ((int64_t)(r16[j] > centre ? r16[j] - centre : centre - r16[j]) * 100 <= (int64_t)CLUSTER_PCT * centre) mem[m++] = r16[j];

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets one after another and prints a summary (executions, cov, ft per target).
 #
-#   scripts/fuzz/fuzz.sh SECONDS_PER_TARGET [TARGET...]        targets: image model classify frame (default: all)
+#   scripts/fuzz/fuzz.sh SECONDS_PER_TARGET [TARGET...]        targets: image model classify frame locate (default: all)
 #   FUZZ_SECONDS_<TARGET>=N overrides the time of one target, e.g. FUZZ_SECONDS_image=1200
 #
 # Each target reads the committed seeds in tests/fuzz/corpus/<target>/ and writes what it finds to
@@ -19,13 +19,13 @@ W=${FUZZ_WORK:-$F/corpus}
 secs=${1:?usage: scripts/fuzz/fuzz.sh SECONDS_PER_TARGET [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(image model classify frame)
+[ ${#targets[@]} -gt 0 ] || targets=(image model classify frame locate)
 nice_cmd=()
 [ -n "${FUZZ_NICE:-}" ] && nice_cmd=(nice -n "$FUZZ_NICE")
 
-declare -A maxlen=([image]=20000 [model]=65536 [classify]=20000 [frame]=20000)
-declare -A timeout=([image]=30 [model]=30 [classify]=30 [frame]=30)
-declare -A dict=([image]=tests/fuzz/image.dict [model]=tests/fuzz/model.dict [classify]=tests/fuzz/image.dict [frame]=tests/fuzz/image.dict)
+declare -A maxlen=([image]=20000 [model]=65536 [classify]=20000 [frame]=20000 [locate]=20000)
+declare -A timeout=([image]=30 [model]=30 [classify]=30 [frame]=30 [locate]=30)
+declare -A dict=([image]=tests/fuzz/image.dict [model]=tests/fuzz/model.dict [classify]=tests/fuzz/image.dict [frame]=tests/fuzz/image.dict [locate]=tests/fuzz/image.dict)
 
 status=0
 summary=()
