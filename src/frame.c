@@ -172,15 +172,19 @@ static void reduce(bc_frame_scratch *fs, const bc_frame_image *im, work *wk) {
 /* background and masks */
 
 /* The brightest luminance level that is a local mode holding >= 10% of the pixels within +-8 levels; the
- * background colour is the mean of the pixels there. Without such a mode, the brightest tenth. */
-static void background(const bc_frame_scratch *fs, work *wk) {
+ * background colour is the mean of the pixels there. Without such a mode, the brightest tenth. Pixels darker
+ * than min_luma are not counted (the locator: a phone photo's black surround can hold half the frame, and
+ * the light gaps between packed red cells then fall under 10% of all pixels); the analysis counts all (0). */
+static void background(const bc_frame_scratch *fs, work *wk, int min_luma) {
   const int n = wk->W * wk->H;
-  int hist[256] = {0}, hs[256], v, i, lo = -1, hi = -1, c;
+  int hist[256] = {0}, hs[256], v, i, lo = -1, hi = -1, c, m = 0;
   int64_t sum[3] = {0, 0, 0}, cnt = 0;
   for (i = 0; i < n; i++) {
     const uint8_t *p = fs->rgb + (size_t)i * 3;
     hist[(77 * p[0] + 150 * p[1] + 29 * p[2] + 128) >> 8]++;
   }
+  for (v = min_luma; v < 256; v++) m += hist[v];
+  for (v = 0; v < min_luma; v++) hist[v] = 0;
   for (v = 0; v < 256; v++) {
     int k;
     hs[v] = 0;
@@ -193,11 +197,11 @@ static void background(const bc_frame_scratch *fs, work *wk) {
       mass += hist[k];
       if (hs[k] > hs[v]) peak = 0;
     }
-    if (peak && hs[v] > 0 && (int64_t)mass * 10 >= n) { lo = v - 8; hi = v + 8; }
+    if (peak && hs[v] > 0 && (int64_t)mass * 10 >= m) { lo = v - 8; hi = v + 8; }
   }
   if (lo < 0) {   /* no mode: the brightest tenth */
     int acc = 0;
-    for (v = 255; v >= 0; v--) { acc += hist[v]; if ((int64_t)acc * 10 >= n) break; }
+    for (v = 255; v >= 0; v--) { acc += hist[v]; if ((int64_t)acc * 10 >= m) break; }
     lo = v < 0 ? 0 : v;
     hi = 255;
   }
@@ -447,9 +451,10 @@ static int r16_cmp(const void *a, const void *b) {
   return p < q ? -1 : p > q;
 }
 
-/* by_count 0: the disk size whose cluster covers the most area (the analysis); 1: the one with the most disks
- * (the locator: in a packed field, merged red cells give fewer, larger disks that cover more area). */
-static ruler measure(bc_frame_scratch *fs, const work *wk, int by_count) {
+/* Disks of radius * 16 below min_r16 are left out. by_count 0: the disk size whose cluster covers the most area
+ * (the analysis); 1: the one with the most disks (the locator: in a packed field, merged red cells give fewer,
+ * larger disks that cover more area). */
+static ruler measure(bc_frame_scratch *fs, const work *wk, int by_count, int min_r16) {
   ruler out = {0, 0, 0};
   int n = -1, min_d2 = MIN_DISK_D2, kept = 0, i, j, lo, hi, centre = -1;
   int64_t best_support = -1;
@@ -478,7 +483,8 @@ static ruler measure(bc_frame_scratch *fs, const work *wk, int by_count) {
   }
   for (i = 0, j = 0; i < kept; i++) {   /* a white cell's cytoplasm is not a red cell */
     if (near_nucleus(fs, wk, &fs->disks[i])) continue;
-    r16[j++] = (int)isqrt64((int64_t)fs->disks[i].d2 * 256);
+    r16[j] = (int)isqrt64((int64_t)fs->disks[i].d2 * 256);
+    if (r16[j] >= min_r16) j++;
   }
   n = j;
   /* the size that covers the most area (specks and the gaps between packed cells are many but small), or
@@ -674,11 +680,11 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
 
   setup(&wk, 0, 0, im->w, im->h);
   reduce(fs, im, &wk);
-  background(fs, &wk);
+  background(fs, &wk, 0);
   r->bg_r = wk.bg[0]; r->bg_g = wk.bg[1]; r->bg_b = wk.bg[2];
   r->work_factor = wk.f;
   masks(fs, &wk);
-  ru = measure(fs, &wk, 0);
+  ru = measure(fs, &wk, 0, 0);
   gap = ru.found ? (ru.r16 * 2 * 3 / 10 + 8) / 16 : (wk.W < wk.H ? wk.W : wk.H) / 40;
   if (gap < 2) gap = 2;
   r->cells_found = find_cell(fs, &wk, gap, box);
@@ -712,9 +718,9 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
       setup(&fine, x0, y0, ww, wh);
       if (fine.f >= f_cur) break;
       reduce(fs, im, &fine);
-      background(fs, &fine);
+      background(fs, &fine, 0);
       masks(fs, &fine);
-      ru2 = measure(fs, &fine, 0);
+      ru2 = measure(fs, &fine, 0, 0);
       if (ru2.found && r->has_cell && (int64_t)box_side(r) * 16 > (int64_t)4 * ru2.r16 * 2 * fine.f) ru2.found = 0;
       if (!ru2.found) break;
       cur = ru2;
@@ -741,6 +747,8 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
 #define LOC_RBC_D 14                /* the locator's work scale: a red cell about this many work px across */
 #define LOC_MIN_NUC_PERMILLE 400    /* a white cell's nucleus covers >= 0.2 red-cell areas; a platelet less */
 #define LOC_CLUMP_PERMILLE 3000     /* more than 3 red-cell areas of nucleus: cells touching, or a clump */
+#define LOC_SMALL_R16 (5 * 16)      /* a locator ruler under 10 work px across is measured again above it */
+#define LOC_DARK_LUMA 48            /* the background is looked for among pixels brighter than this */
 #define LOC_VOID_PCT 5               /* a group with more void than this around it is the surround, not a cell */
 #define LOC_BOX_RBC_PCT 175         /* a white cell is about 1.75 red cells across (BCDD: 95 px boxes, 55 px red cells) */
 
@@ -859,7 +867,7 @@ static void locate_pass(bc_frame_scratch *fs, const bc_frame_image *im, work *wk
   wk->W = (int)((im->w + f - 1) / f);
   wk->H = (int)((im->h + f - 1) / f);
   reduce(fs, im, wk);
-  background(fs, wk);
+  background(fs, wk, LOC_DARK_LUMA);
   masks(fs, wk);
   dim_rim(fs, wk);
   field_nucleus(fs, im, wk);
@@ -883,7 +891,10 @@ bc_status bc_frame_locate(bc_frame_scratch *fs, const bc_frame_image *im, const 
    * work scale that makes a red cell about LOC_RBC_D px. */
   locate_pass(fs, im, &wk, 1);
   {
-    const ruler ru = measure(fs, &wk, 1);
+    ruler ru = measure(fs, &wk, 1, 0);
+    /* a ruler near the smallest disk measured (radius 3) is the specks between packed cells: the most
+     * numerous size above it is the red cell */
+    if (ru.found && ru.r16 < LOC_SMALL_R16) ru = measure(fs, &wk, 1, ru.r16 * 3 / 2);
     d16 = ru.found ? (int64_t)ru.r16 * 2 * wk.f : scale->rbc_diameter_x16 > 0 ? scale->rbc_diameter_x16 : 0;
     f = d16 / (LOC_RBC_D * 16);
     if (f > wk.f) locate_pass(fs, im, &wk, f);
