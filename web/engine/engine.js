@@ -57,7 +57,7 @@ export class Engine {
 
   // Reuses one heap buffer for input bytes, grown only when an image is larger than any before.
   _stage(bytes) {
-    if (bytes.length > this.bufLen) {
+    if (bytes.length > this.bufLen || !this.bufPtr) {   // also a first, empty input: it gets its own "empty file" message
       if (this.bufPtr) this.mod._free(this.bufPtr);
       this.bufLen = Math.max(bytes.length, 1 << 16);
       this.bufPtr = this.mod._malloc(this.bufLen);
