@@ -235,7 +235,7 @@ $(N)/soak_native: tests/soak_native.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) 
 soak-native: $(N)/soak_native
 	bash scripts/soak/soak_native.sh --backend $(SOAK_BACKEND)
 
-test-wasm: $(W)/test_kernels_simd.cjs $(WEB_ENGINE) $(N)/bloodcell $(N)/test_frame
+test-wasm: $(W)/test_kernels_simd.cjs $(WEB_ENGINE) $(VENDOR) $(N)/bloodcell $(N)/test_frame
 	node $(W)/test_kernels_simd.cjs 600
 	node --test tests/wasm/
 
@@ -275,7 +275,7 @@ robustness: $(N)/bloodcell
 # and ms per field through the native CLI (scripts/bench/bench_locate.py). Not part of make test.
 .PHONY: bench-locate
 bench-locate: $(N)/bloodcell
-	python3 scripts/bench/bench_locate.py --sets bcdd,pig-test
+	$(PY) scripts/bench/bench_locate.py --sets bcdd,pig-test
 
 # The web app's worker pool: images/s with 1, 2 and 4 workers on 1,000 images; and the long browser
 # soak (5,000 images, heap and long tasks). Neither is part of make test.

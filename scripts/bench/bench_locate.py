@@ -1,11 +1,15 @@
 """The locator's benchmark (`make bench-locate`): WBC detection recall and precision on the shared field sets,
 and the time per field, through `build/native/bloodcell locate --json`.
 
-    python3 scripts/bench/bench_locate.py [--sets bcdd,pig-test] [--cli build/native/bloodcell] [--dump FILE]
+    /usr/bin/python3 scripts/bench/bench_locate.py [--sets bcdd,pig-test] [--cli build/native/bloodcell] [--dump FILE]
+                                                 [--no-photos]
 
 Matching (issue 14): a detection matches a true WBC box when IoU >= 0.3 or its centre lies inside the box;
 one detection per box (greedy, best IoU first); a located cell labelled platelet is not a WBC detection.
 bcdd: fields/bcdd (annotations.csv, label wbc); pig-*: fields/pig-smartphone/{train,valid,test} (YOLO labels).
+Timing: a 640x480 frame and a 4000x3000 phone photo, made from the pig-smartphone fixture (its eyepiece circle
+scaled to the frame's height on a black surround, JPEG), located and every cell classified natively (CLI,
+median of 3 runs, model load included) and in the wasm engine under node (scripts/bench/bench_locate_wasm.mjs).
 """
 import argparse
 import csv
@@ -85,12 +89,44 @@ def run(cli, images, model=None):
     return lines, dt
 
 
+def make_photos(out_dir):
+    from PIL import Image
+    src = Image.open(ROOT / "tests" / "fixtures" / "fields" / "pig-389_JPG.jpg").convert("RGB")
+    paths = []
+    for w, h, q in ((640, 480, 92), (4000, 3000, 90)):
+        canvas = Image.new("RGB", (w, h), (8, 8, 8))
+        canvas.paste(src.resize((h, h), Image.BICUBIC), ((w - h) // 2, 0))
+        p = Path(out_dir) / f"field-{w}x{h}.jpg"
+        canvas.save(p, quality=q)
+        paths.append(p)
+    return paths
+
+
+def time_photos(cli, paths):
+    rows = []
+    wasm = subprocess.run(["node", str(ROOT / "scripts" / "bench" / "bench_locate_wasm.mjs"), "--runs", "5"]
+                          + [str(p) for p in paths], capture_output=True, text=True)
+    wasm_rows = [json.loads(l) for l in wasm.stdout.splitlines() if l.strip()]
+    if len(wasm_rows) != len(paths):
+        raise SystemExit(f"wasm timing failed: {wasm.stderr.strip()}")
+    for p, wr in zip(paths, wasm_rows):
+        ts = []
+        for _ in range(3):
+            lines, dt = run(cli, [p])
+            ts.append(dt * 1000)
+        ts.sort()
+        rows.append((p.name, lines[0]["width"], lines[0]["height"], len(lines[0]["cells"]), ts[1], wr["ms_median"],
+                     wr["decode_locate_ms_median"]))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", default="bcdd,pig-test")
     ap.add_argument("--cli", default=str(ROOT / "build" / "native" / "bloodcell"))
     ap.add_argument("--model", default=None)
     ap.add_argument("--dump", default=None, help="write each image's detections and misses as JSON lines")
+    ap.add_argument("--no-photos", action="store_true", help="skip the 640x480 / 4000x3000 timing")
     args = ap.parse_args()
     dump = open(args.dump, "w") if args.dump else None
     summary = []
@@ -119,7 +155,16 @@ def main():
               f"recall {rec:.1%}, precision {prec:.1%}, {ms:.1f} ms per field (native CLI, decode + locate + "
               f"classify, model load amortised){f', {errors} unreadable' if errors else ''}")
         summary.append((name, rec, prec, ms))
-    print("locate: " + "; ".join(f"{n} recall {r:.1%} precision {p:.1%} {ms:.1f} ms" for n, r, p, ms in summary))
+    timing = ""
+    if not args.no_photos:
+        out_dir = ROOT / "build" / "bench"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, w, h, n, nat, wasm_ms, wasm_loc in time_photos(args.cli, make_photos(out_dir)):
+            print(f"{name}: {w}x{h}, {n} cells; native {nat:.0f} ms (CLI, decode + locate + classify, model load "
+                  f"included); wasm {wasm_ms:.0f} ms (decode + locate {wasm_loc:.0f} ms, then the cells), node, one thread")
+            timing += f"; {w}x{h} native {nat:.0f} ms wasm {wasm_ms:.0f} ms"
+    print("locate: " + "; ".join(f"{n} recall {r:.1%} precision {p:.1%} {ms:.1f} ms" for n, r, p, ms in summary)
+          + timing)
 
 
 if __name__ == "__main__":
