@@ -145,7 +145,12 @@ $(WEB_MODEL): $(wildcard $(MODEL)) $(TEST_MODEL)
 web-data:
 	@bash scripts/web/copy_web_data.sh
 
-web-assets: wasm $(WEB_MODEL) web-data
+# The TIFF decoder (npm utif + pako, pinned in package-lock.json) as one module in web/vendor/.
+VENDOR := web/vendor/utif.js
+$(VENDOR): scripts/web/build_vendor.mjs package-lock.json
+	node scripts/web/build_vendor.mjs
+
+web-assets: wasm $(WEB_MODEL) web-data $(VENDOR)
 	node scripts/web/build_worker.mjs
 	node scripts/web/build_sw.mjs
 

@@ -19,7 +19,7 @@ const MAP_URL = new URL('./models/reference-map.json', import.meta.url).href;
 const CARD_URL = new URL('./models/model-card.json', import.meta.url).href;
 const MAP_BASE = new URL('./models/', import.meta.url).href;
 const MAX_MB = 50;
-const IMAGE_EXT = /\.(jpe?g|png|bmp|gif|webp|tiff?)$/i;
+const IMAGE_EXT = /\.(jpe?g|png|bmp|gif|webp|avif|tiff?)$/i;   // what the file picker offers (index.html)
 
 setLang(pickLanguage());
 $('lang').value = getLang();
@@ -233,7 +233,8 @@ async function processFile(file, id, single) {
   const cell = { id, name, size: file.size, added: Date.now(), ok: r.ok, error: r.error || '', confirmed: null };
   if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, ood: r.ood, ms: r.ms });
   if (r.ok && r.careful) cell.careful = true;
-  return { id, cell, file, r, single };
+  // A TIFF comes back with a PNG of its pixels (browsers do not show TIFF): that is the image kept and shown.
+  return { id, cell, file: r.display || file, r, single };
 }
 
 // Resolves when a single image's cell view is shown.

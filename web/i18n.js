@@ -410,6 +410,11 @@ const CLASS_NAMES = {
 // Engine error messages (English, from the C engine) and their Spanish forms.
 const ERRORS_ES = [
   [/^empty file/, 'archivo vacío'],
+  // "HEIC images are not supported: save as JPEG or PNG" (src/preprocess.c names the format)
+  [/^(.+) images are not supported: save as JPEG or PNG/, (m) => `las imágenes ${m[1]} no se admiten: guárdelas como JPEG o PNG`],
+  [/^(.+) files are not supported: save as JPEG or PNG/, (m) => `los archivos ${m[1]} no se admiten: guarde la imagen como JPEG o PNG`],
+  [/^TIFF with .* is not supported/, 'este tipo de TIFF no se admite: guárdelo como TIFF RGB de 8 bits, JPEG o PNG'],
+  [/^image is (\d+)x(\d+) pixels/, (m) => `imagen demasiado grande (${m[1]}×${m[2]} píxeles)`],
   [/^not an image/, 'no es una imagen (se esperaba JPEG, PNG o BMP)'],
   [/^truncated/, 'imagen truncada'],
   [/^corrupt/, 'imagen dañada'],
@@ -460,7 +465,12 @@ export function className(id) {
 }
 
 export function errorText(err) {
-  if (lang === 'es') for (const [re, es] of ERRORS_ES) if (re.test(err)) return es;
+  if (lang === 'es') {
+    for (const [re, es] of ERRORS_ES) {
+      const m = re.exec(err);
+      if (m) return typeof es === 'function' ? es(m) : es;
+    }
+  }
   return err;
 }
 

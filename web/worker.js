@@ -4,13 +4,13 @@
 //   {type:'init', module?|wasmUrl?, mapUrl?}   instantiate the engine (a compiled WebAssembly.Module, or
 //        compiled here from wasmUrl), load the model when it comes, then the reference map
 //   {type:'model', model|modelUrl}             the model file's bytes (or fetched here), before or after init
-//   {type:'classify', id, bytes(ArrayBuffer), cam:bool}
+//   {type:'classify', id, bytes(ArrayBuffer), cam:bool}   JPEG/PNG/BMP by the engine; WebP/GIF/AVIF/TIFF via decode.js
 //   {type:'heap', id}                                          the size of this engine's wasm heap
 // Messages out:
 //   {type:'ready', info, timing}  |  {type:'error', error}  |  {type:'map', ok, error?, n, k, threshold, timing?}
 //   {type:'result', id, result}  |  {type:'heap', id, bytes}
 //     result: {ok, error?, ms, label, index, confidence, probs[], ood:{x, y, score, flagged}|null,
-//              cams?: Float32Array[] (one per class), rgb?: Uint8Array S*S*3}
+//              cams?: Float32Array[] (one per class), rgb?: Uint8Array S*S*3, display?: Blob (a TIFF's PNG copy)}
 //   timing: epoch milliseconds (performance.timeOrigin + now) of the worker's start, its modules
 //   loaded, the init message, the model at hand, the engine loaded, the map loaded.
 //
@@ -19,8 +19,8 @@
 // the init message (with the compiled wasm from start.js) is on its way.
 const now = () => performance.timeOrigin + performance.now();
 const timing = { start: performance.timeOrigin };
-const modules = Promise.all([import('./engine/engine.js'), import('./refmap.js'), import('./engine/bloodcell.js')])
-  .then(([engineMod, refmapMod]) => { timing.imported = now(); return { ...engineMod, ...refmapMod }; });
+const modules = Promise.all([import('./engine/engine.js'), import('./refmap.js'), import('./decode.js'), import('./engine/bloodcell.js')])
+  .then(([engineMod, refmapMod, decodeMod]) => { timing.imported = now(); return { ...engineMod, ...refmapMod, ...decodeMod }; });
 
 // The reference map's files too: the map JSON and (speculatively, under its usual name) the
 // embeddings, so that the map is ready soon after the engine.
@@ -107,9 +107,20 @@ async function classify(msg) {
   await mapReady;
   const t0 = performance.now();
   if (!!msg.careful !== !!engine.careful) engine.setCareful(!!msg.careful);
-  const r = engine.classify(new Uint8Array(msg.bytes));
+  const bytes = new Uint8Array(msg.bytes);
+  // WebP, GIF, AVIF and TIFF are decoded here (decode.js) and go in as pixels; the rest as bytes to the
+  // engine's own decoder, which also names the formats it does not read.
+  const { pixelFormat, decodePixels, pngCopy } = await modules;
+  const format = pixelFormat(bytes);
+  let r, pixels = null;
+  if (format) {
+    pixels = await decodePixels(bytes, format);
+    r = pixels.ok ? engine.classifyPixels(pixels.rgba, pixels.width, pixels.height) : pixels;
+  } else r = engine.classify(bytes);
   const result = { ok: r.ok, error: r.error };
   const transfer = [];
+  // A TIFF is not shown by browsers: the page keeps a PNG of its decoded pixels for the gallery and the cell view.
+  if (r.ok && format === 'tiff') result.display = await pngCopy(pixels.rgba, pixels.width, pixels.height);
   if (r.ok) {
     Object.assign(result, { label: r.label, index: r.index, confidence: r.confidence, probs: Array.from(r.probsArray),
       careful: !!msg.careful });

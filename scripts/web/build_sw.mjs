@@ -13,7 +13,7 @@ const { count, size, warnings } = await generateSW({
   globDirectory: root,
   globPatterns: ['**/*.{html,js,css,wasm,bin,json,webp,jpg,png,webmanifest,md}'],
   // worker.js and the modules it imports reach the page only inside engine-worker.js (build_worker.mjs).
-  globIgnores: ['sw.js', 'sw.js.map', 'workbox-*.js', 'examples/README.md', 'worker.js', 'refmap.js', 'engine/engine.js', 'engine/bloodcell.js'],
+  globIgnores: ['sw.js', 'sw.js.map', 'workbox-*.js', 'examples/README.md', 'worker.js', 'refmap.js', 'decode.js', 'engine/engine.js', 'engine/bloodcell.js'],
   swDest: `${root}/sw.js`,
   maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
   // The page asks the waiting worker to take over (the "update available" prompt).

@@ -174,7 +174,10 @@ function refreshItem(li, c) {
   const g = groupOf(c);
   li.dataset.group = groupId(g);
   li.setAttribute('aria-label', itemLabel(c));
-  if (!c.ok) return;
+  if (!c.ok) {   // the reason, in the language now chosen
+    li.querySelector('.error').textContent = t('flag.error', { error: errorText(c.error) });
+    return;
+  }
   li.querySelector('.conf').textContent = pct(c.confidence, 0);
   const flags = li.querySelector('.flags');
   flags.replaceChildren();
