@@ -431,7 +431,7 @@ $('threshold').addEventListener('change', () => {
   state.sample.threshold = { value: state.threshold, default: state.defaultThreshold };
   samples.saveSample();
 });
-$('export-csv').addEventListener('click', () => download(toCSV(), 'text/csv;charset=utf-8', 'csv'));
+$('export-csv').addEventListener('click', () => download(toCSV({ lang: getLang() }), 'text/csv;charset=utf-8', 'csv'));
 $('export-json').addEventListener('click', () => download(toJSON(), 'application/json', 'json'));
 // Empties the page: the cells, their thumbnails and the cell view (IndexedDB keeps them).
 function unloadCells() {

@@ -39,23 +39,35 @@ export function rows() {
   }));
 }
 
-// One CSV field: quoted when needed; a leading = + - @ gets a ' so spreadsheets do not run it as a formula.
-function field(v) {
-  if (v === null || v === undefined) return '';
-  let s = String(v);
-  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+// How a spreadsheet set to the user's locale reads a CSV. English: "," between fields, "." in numbers.
+// Spanish (Colombia, as Excel is set there): the decimal separator is ",", so fields are separated by
+// ";", and a UTF-8 byte-order mark makes Excel read the accents as UTF-8. The column names stay the
+// same in every language (they are the file's schema; import.js reads both styles back).
+export function csvStyle(lang) {
+  return lang === 'es' ? { sep: ';', decimal: ',', bom: '\uFEFF' } : { sep: ',', decimal: '.', bom: '' };
 }
 
-export function toCSV() {
+// One CSV field: quoted when needed; a leading = + - @ gets a ' so spreadsheets do not run it as a formula.
+// Numbers (only plain decimals here: rows() rounds them) take the style's decimal separator.
+function field(v, style) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return style.decimal === '.' ? String(v) : String(v).replace('.', style.decimal);
+  let s = String(v);
+  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+  return /["\n\r]/.test(s) || s.includes(style.sep) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+// lang: the UI language ('en' when not given: the CLI's --csv writes the same bytes as this).
+export function toCSV({ lang = 'en' } = {}) {
+  const style = csvStyle(lang);
   const classes = state.info.classes;
   const head = ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error'];
-  const lines = [head.join(',')];
+  const lines = [head.join(style.sep)];
   for (const r of rows()) {
     lines.push([r.file, r.status, r.predicted, r.confidence, ...classes.map((k) => (r.probs ? r.probs[k] : null)),
-      r.ood_score, r.confirmed, r.reassigned_by_user ? 'yes' : 'no', r.flags.join(';'), r.error].map(field).join(','));
+      r.ood_score, r.confirmed, r.reassigned_by_user ? 'yes' : 'no', r.flags.join(';'), r.error].map((v) => field(v, style)).join(style.sep));
   }
-  return lines.join('\r\n') + '\r\n';
+  return style.bom + lines.join('\r\n') + '\r\n';
 }
 
 export function toJSON() {

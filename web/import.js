@@ -21,7 +21,8 @@ export function parseReview(text, classes) {
   if (typeof text !== 'string' || !text.trim()) fail('the file is empty');
   const head = text.replace(/^\uFEFF/, '').trimStart();
   if (head.startsWith('{')) return fromJSON(head, classes);
-  if (head.startsWith('file,')) return fromCSV(head, classes);
+  if (head.startsWith('file,')) return fromCSV(head, classes, ',');
+  if (head.startsWith('file;')) return fromCSV(head, classes, ';');   // the Spanish export (export.js csvStyle)
   fail('it is not a review exported by this app (JSON or CSV)');
 }
 
@@ -159,9 +160,10 @@ function sampleOf(s) {
 }
 
 // ---- CSV -------------------------------------------------------------------------------------------
-// RFC 4180: fields separated by commas, rows by CRLF or LF, quoted fields may hold commas, quotes
-// ("") and line breaks. A quote inside an unquoted field, or a quote left open, is an error.
-export function parseCSVRows(text) {
+// RFC 4180: fields separated by commas (or sep: ";" in the Spanish export), rows by CRLF or LF, quoted
+// fields may hold separators, quotes ("") and line breaks. A quote inside an unquoted field, or a quote
+// left open, is an error.
+export function parseCSVRows(text, sep = ',') {
   const rows = [];
   let row = [], field = '', quoted = false, wasQuoted = false, line = 1;
   for (let i = 0; i < text.length; i++) {
@@ -175,7 +177,7 @@ export function parseCSVRows(text) {
     if (ch === '"') {
       if (field.length || wasQuoted) fail(`line ${line}: a quote inside a field that does not start with one`);
       quoted = true;
-    } else if (ch === ',') { row.push(field); field = ''; wasQuoted = false; }
+    } else if (ch === sep) { row.push(field); field = ''; wasQuoted = false; }
     else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
       row.push(field); rows.push(row); row = []; field = ''; wasQuoted = false; line++;
@@ -193,20 +195,23 @@ export function parseCSVRows(text) {
 const unguard = (s) => (/^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s);
 const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
 
-function fromCSV(text, classes) {
-  const rows = parseCSVRows(text);
+function fromCSV(text, classes, sep) {
+  const rows = parseCSVRows(text, sep);
+  const decimal = sep === ';' ? ',' : '.';
   const want = ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error'];
   const headRow = rows.shift();
-  if (headRow.length !== want.length || headRow.some((h, i) => h !== want[i])) fail(`its columns are not those of this app's CSV export for this model (${want.join(',')})`);
+  if (headRow.length !== want.length || headRow.some((h, i) => h !== want[i])) fail(`its columns are not those of this app's CSV export for this model (${want.join(sep)})`);
   checkCount(rows.length);
   const cells = rows.map((r, i) => {
     const where = `row ${i + 2}`;
     if (r.length !== want.length) fail(`${where}: ${r.length} fields, expected ${want.length}`);
     const v = Object.fromEntries(want.map((h, j) => [h, r[j]]));
     const at = v.file ? named(where, unguard(v.file)) : where;
-    const num = (s, what) => {
-      if (s === '') return null;
-      if (!NUMBER.test(s)) fail(`${at}: ${what} ${JSON.stringify(s.slice(0, 40))} is not a number`);
+    const num = (raw, what) => {
+      if (raw === '') return null;
+      // Spanish style: "0,9987"; a "." there would be a thousands separator, which the export never writes.
+      const s = decimal === ',' ? (raw.includes('.') ? '' : raw.replace(',', '.')) : raw;
+      if (!NUMBER.test(s)) fail(`${at}: ${what} ${JSON.stringify(raw.slice(0, 40))} is not a number`);
       return Number(s);
     };
     if (v.reassigned !== 'yes' && v.reassigned !== 'no') fail(`${at}: reassigned must be "yes" or "no"`);

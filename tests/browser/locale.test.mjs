@@ -1,0 +1,89 @@
+// The user's locale, in the real page: the Spanish CSV export opens in columns in a spreadsheet set to
+// Colombian settings (";" between fields, "," in numbers, a UTF-8 BOM) and imports back; the English one
+// stays "," and "."; confidences near 1 or 0 read ">99.9%" / "<0.1%", never 100% / 0%, with the
+// locale's decimal sign.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { root, startServer, launchBrowser, openApp, addFiles, fixtureImages, makeBadFiles, exportText, parseCSV } from './helpers.mjs';
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); server?.close(); });
+
+// A spreadsheet with Colombian settings: fields split on ";" (a quoted field may hold one), numbers
+// written with a decimal comma. Returns rows of raw fields.
+function spreadsheetRows(text) {
+  const rows = [];
+  let row = [], field = '', q = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (q) { if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') q = false; else field += ch; }
+    else if (ch === '"') q = true;
+    else if (ch === ';') { row.push(field); field = ''; }
+    else if (ch === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; }
+    else field += ch;
+  }
+  return rows;
+}
+const colombianNumber = (s) => (/^-?\d+(,\d+)?$/.test(s) ? Number(s.replace(',', '.')) : NaN);
+
+test('the Spanish CSV opens in columns with decimal commas and a BOM; English stays "," and "."', async () => {
+  const { context, page, errors } = await openApp(browser, server.url, { locale: 'es-CO' });
+  assert.equal(await page.getAttribute('html', 'lang'), 'es');
+  const bad = makeBadFiles('bad-locale');
+  await addFiles(page, [...fixtureImages, bad.text]);
+  const shown = await page.$$eval('#gallery li.cell[data-label]', (lis) => Object.fromEntries(lis.map((li) => [li.dataset.file, JSON.parse(li.dataset.probs)])));
+  const es = await exportText(page, 'csv');
+  assert.equal(es.charCodeAt(0), 0xfeff, 'a UTF-8 byte-order mark first');
+  const rows = spreadsheetRows(es.slice(1));
+  const head = rows.shift();
+  assert.equal(head[0], 'file');
+  assert.ok(head.includes('p_neutrophil') && head.includes('confidence'), head.join('|'));
+  assert.equal(rows.length, fixtureImages.length + 1);
+  for (const r of rows) assert.equal(r.length, head.length, `every row has ${head.length} columns: ${r.join('|')}`);
+  const col = (name) => head.indexOf(name);
+  let numbers = 0;
+  for (const r of rows) {
+    if (r[col('status')] !== 'ok') {
+      assert.match(r[col('error')], /^no es una imagen|^not an image/);
+      continue;
+    }
+    const probs = shown[r[col('file')]];
+    head.forEach((h, k) => {
+      if (!h.startsWith('p_')) return;
+      const v = colombianNumber(r[k]);
+      assert.ok(Number.isFinite(v), `${h} "${r[k]}" reads as a number with a decimal comma`);
+      assert.ok(!r[k].includes('.'), `${h} "${r[k]}" has no decimal point`);
+      numbers++;
+    });
+    const p = head.filter((h) => h.startsWith('p_')).map((h) => colombianNumber(r[col(h)]));
+    p.forEach((x, k) => assert.ok(Math.abs(x - probs[k]) < 1e-6, `${r[0]} ${head[col('p_basophil') + k]}: ${x} vs ${probs[k]}`));
+    assert.ok(Math.abs(colombianNumber(r[col('confidence')]) - Math.max(...probs)) < 1e-6);
+    if (r[col('ood_score')] !== '') assert.ok(Number.isFinite(colombianNumber(r[col('ood_score')])));
+  }
+  assert.ok(numbers >= 8 * fixtureImages.length);
+  assert.ok(es.includes(',') && /\d,\d/.test(es), 'decimal commas are there');
+
+  // The Spanish file imports back: the same cells and probabilities.
+  mkdirSync(root + 'build/tmp/locale', { recursive: true });
+  writeFileSync(root + 'build/tmp/locale/review-es.csv', es);
+  page.once('dialog', (d) => d.accept());
+  await page.evaluate(() => document.body.removeAttribute('data-import'));
+  await page.setInputFiles('#import-file', root + 'build/tmp/locale/review-es.csv');
+  await page.waitForSelector('body[data-import]', { state: 'attached' });
+  assert.match(await page.textContent('#status'), /Se importó la revisión de review-es.csv/);
+  const back = await page.$$eval('#gallery li.cell[data-label]', (lis) => Object.fromEntries(lis.map((li) => [li.dataset.file, JSON.parse(li.dataset.probs)])));
+  assert.deepEqual(Object.keys(back).sort(), Object.keys(shown).sort());
+  for (const [f, p] of Object.entries(back)) p.forEach((x, k) => assert.ok(Math.abs(x - shown[f][k]) < 1e-6, f));
+
+  // English: "," between fields, "." in numbers, no BOM (and the CLI's --csv bytes, tests/test_cli.sh).
+  await page.selectOption('#lang', 'en');
+  const en = await exportText(page, 'csv');
+  assert.notEqual(en.charCodeAt(0), 0xfeff);
+  const enRows = parseCSV(en);
+  assert.ok(enRows.length >= fixtureImages.length);
+  for (const r of enRows.filter((x) => x.status === 'ok')) assert.match(r.p_neutrophil, /^\d+(\.\d+)?$/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
