@@ -487,6 +487,18 @@ export function pct(p, digits = 1) {
   return `${fmt(100 * p, digits)}%`;
 }
 
+// A probability or confidence as a percentage that is never rounded to a certainty: above 99.9% it
+// reads ">99.9%", below 0.1% "<0.1%" (the model is never sure, and a 100% would read as if it were).
+// digits 0 (gallery captions) keeps one decimal where whole numbers would round to 100% or 0%.
+export function confPct(p, digits = 1) {
+  if (!Number.isFinite(p)) return '—';
+  const v = 100 * p;
+  if (!(v <= 99.9)) return `>${fmt(99.9, 1)}%`;
+  if (!(v >= 0.1)) return `<${fmt(0.1, 1)}%`;
+  const d = digits < 1 && (v >= 99.5 || v < 0.5) ? 1 : digits;
+  return `${fmt(v, d)}%`;
+}
+
 export function num(x, digits = 2) {
   return fmt(Number(x), digits);
 }

@@ -87,3 +87,29 @@ test('the Spanish CSV opens in columns with decimal commas and a BOM; English st
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('confidence is never shown as 100% or 0%: ">99.9%" and "<0.1%", with the locale\'s decimal sign', async () => {
+  for (const [locale, gt, lt, dec] of [['en-US', '>99.9%', '<0.1%', '.'], ['es-CO', '>99,9%', '<0,1%', ',']]) {
+    const { context, page, errors } = await openApp(browser, server.url, { locale });
+    await addFiles(page, fixtureImages);
+    const captions = await page.$$eval('#gallery li.cell[data-label]', (lis) => lis.map((li) => ({
+      conf: li.querySelector('.conf').textContent, label: li.getAttribute('aria-label'), top: Math.max(...JSON.parse(li.dataset.probs)) })));
+    assert.equal(captions.length, fixtureImages.length);
+    assert.ok(captions.some((c) => c.top > 0.999), 'the PBC fixtures include calls above 99.9%');
+    for (const c of captions) {
+      assert.doesNotMatch(c.conf, /^(100|0)%$/, `caption ${c.conf}`);
+      assert.doesNotMatch(c.label, /\b100([.,]0)?%|\s0([.,]0)?%/, `aria-label ${c.label}`);
+      if (c.top > 0.999) { assert.equal(c.conf, gt); assert.ok(c.label.includes(gt)); }
+      if (c.top < 0.999 && c.top >= 0.995) assert.ok(c.conf.includes(dec), `${c.top} keeps a decimal: ${c.conf}`);
+    }
+    // The cell view: the headline and every probability bar.
+    await page.dblclick('#gallery li.cell[data-label] >> nth=0');
+    await page.waitForSelector('#cell[data-label] .pval');
+    const texts = await page.$$eval('#cell .pval, #cell .conf', (els) => els.map((e) => e.textContent));
+    for (const s of texts) assert.doesNotMatch(s, /(^|\D)(100|0)([.,]0)?%/, s);
+    assert.ok(texts.includes(lt), `the smallest probabilities read ${lt}: ${texts}`);
+    for (const s of texts.filter((x) => /\d[.,]\d/.test(x))) assert.ok(s.includes(dec), `${s} uses "${dec}"`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});

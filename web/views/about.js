@@ -23,7 +23,7 @@ export function renderAbout(mapBase) {
   const model = [];
   if (info) model.push([t('about.name'), info.modelName], [t('about.classes'), info.classes.map(className).join(', ')],
     [t('about.input'), `${info.inputSize} × ${info.inputSize}`], [t('about.kernels'), info.isa]);
-  if (card?.model?.bytes) model.push([t('about.size'), `${(card.model.bytes / 1024).toFixed(0)} KiB`]);
+  if (card?.model?.bytes) model.push([t('about.size'), `${num(card.model.bytes / 1024, 0)} KiB`]);
   parts.push(el('section', { class: 'panel' }, el('h3', { text: t('about.model') }), dl(model)));
 
   if (!card) {
@@ -129,13 +129,14 @@ function reliability(bins) {
     g.append(svg('circle', { cx: X(b.mean_confidence), cy: Y(b.accuracy), r, fill: '#4e79a7', 'fill-opacity': '0.75' }));
   }
   for (const v of [0, 0.5, 1]) {
-    g.append(svg('text', { x: X(v), y: H - 10, 'text-anchor': 'middle', 'font-size': '10', fill: 'currentColor' }, document.createTextNode(String(v))));
-    g.append(svg('text', { x: 10, y: Y(v) + 3, 'text-anchor': 'middle', 'font-size': '10', fill: 'currentColor' }, document.createTextNode(String(v))));
+    const label = num(v, v % 1 ? 1 : 0);
+    g.append(svg('text', { x: X(v), y: H - 10, 'text-anchor': 'middle', 'font-size': '10', fill: 'currentColor' }, document.createTextNode(label)));
+    g.append(svg('text', { x: 10, y: Y(v) + 3, 'text-anchor': 'middle', 'font-size': '10', fill: 'currentColor' }, document.createTextNode(label)));
   }
   const table = el('table', { class: 'metrics small' },
     el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('about.bin') }), el('th', { scope: 'col', text: 'n' }),
       el('th', { scope: 'col', text: t('about.meanConf') }), el('th', { scope: 'col', text: t('about.accuracy') }))),
-    el('tbody', {}, bins.map((b) => el('tr', {}, el('td', { text: Array.isArray(b.bin) ? `${b.bin[0].toFixed(2)}–${b.bin[1].toFixed(2)}` : '' }),
+    el('tbody', {}, bins.map((b) => el('tr', {}, el('td', { text: Array.isArray(b.bin) ? `${num(b.bin[0], 2)}–${num(b.bin[1], 2)}` : '' }),
       el('td', { text: String(b.n) }), el('td', { text: N(b.mean_confidence) }), el('td', { text: N(b.accuracy) })))));
   return el('div', { class: 'rel-wrap' }, g, el('div', { class: 'scroll-x' }, table));
 }
