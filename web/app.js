@@ -13,6 +13,9 @@ import { parseReview } from './import.js';
 import * as samples from './samples.js';
 import { initSampleBar } from './views/samples.js';
 import { Pool } from './pool.js';
+import * as fieldView from './views/field.js';
+import { summary } from './counting.js';
+import { progress } from './differential.js';
 
 const $ = (id) => document.getElementById(id);
 const MAP_URL = new URL('./models/reference-map.json', import.meta.url).href;
@@ -59,6 +62,21 @@ window.bloodcellPool = pool;   // for the benchmark and soak scripts (worker cou
 const CAREFUL_KEY = 'bloodcell.careful';
 state.careful = (() => { try { return localStorage.getItem(CAREFUL_KEY) === '1'; } catch { return false; } })();
 function classifyBytes(buf, cam, careful = state.careful) { return pool.classify(buf, cam, careful); }
+
+// What the images are (the switch above the drop zone, kept in this browser): 'auto' (a whole field
+// unless single-cell sized: worker.js fieldSized()), 'cells' (each image one cell) or 'fields'.
+const MODE_KEY = 'bloodcell.imageMode';
+const MODES = ['auto', 'cells', 'fields'];
+state.imageMode = (() => { try { const m = localStorage.getItem(MODE_KEY); return MODES.includes(m) ? m : 'auto'; } catch { return 'auto'; } })();
+for (const r of document.querySelectorAll('input[name="image-mode"]')) {
+  r.checked = r.value === state.imageMode;
+  r.addEventListener('change', () => {
+    if (!r.checked) return;
+    state.imageMode = r.value;
+    try { localStorage.setItem(MODE_KEY, r.value); } catch { /* private mode: for this visit only */ }
+  });
+}
+const fileMode = new WeakMap();    // File -> mode, for images that say what they are (the field examples)
 
 // ---- status ------------------------------------------------------------------------------------
 let statusKey = null;   // re-translated on a language switch
@@ -146,12 +164,15 @@ async function openCell(id, extras = null, opts = {}) {
   const fromReview = currentView === 'review' || currentView === 'map';
   state.current = id;
   showView('cell');
+  fieldView.hideField();
   await renderCell(cell, extras, { focus: opts.focus ?? true, fromReview });
   if (!extras && cell.ok) await loadCam(id, fromReview);
 }
 
 // The heatmaps need the image again: classified once more with the CAM outputs.
 async function loadCam(id, fromReview) {
+  const fc = state.cells.get(id);
+  if (fc?.field) { await loadFieldCam(id, fromReview); return; }
   const blob = await getBlob(id);
   if (!blob) return;
   // The heatmaps come from the same mode as the cell's call.
@@ -167,10 +188,117 @@ function reassign(id, value) {
   store.put(c);
   review.updateItem(c);
   if (currentCellId() === id) refreshCell();
+  if (c.field) fieldView.fieldsChanged();
   if (currentView === 'map') drawMain();
 }
 
-const api = { openCell: (id) => openCell(id), loadCam, reassign, acquireThumb, releaseThumb, getBlob, showView, mapBase: MAP_BASE };
+// ---- whole fields ---------------------------------------------------------------------------------
+// A field: {id, name, sample, width, height, rbcDiameterPx, orientation, total, small, viewWidth,
+// viewHeight, added}; its located cells carry field (its id), source (its file name) and box
+// [x0, y0, x1, y1] (pixels of the photo as oriented). The photo itself stays in IndexedDB (and, for
+// this session, in fieldBlobs) and goes to a worker only when a cell is added or a heatmap is needed;
+// the page keeps the worker's reduced JPEG copy for the view.
+const fieldBlobs = new Map();   // field id -> {photo: Blob, view: Blob}
+
+async function fieldBlob(fid, which) {
+  const b = fieldBlobs.get(fid)?.[which];
+  if (b) return b;
+  try { return (await store.blob(`${which === 'photo' ? 'field' : 'fieldview'}:${fid}`)) || null; } catch { return null; }
+}
+
+// The next free number in a field's cell names (name#k), after those located and added so far.
+function nextFieldNumber(fid) {
+  let k = 0;
+  for (const c of state.cells.values()) if (c.field === fid) k = Math.max(k, Number(/#(\d+)$/.exec(c.name)?.[1] || 0));
+  return k + 1;
+}
+
+function fieldCellOf(f, r, k, extra = {}) {
+  const cell = { id: state.nextId++, name: `${f.name}#${k}`, size: null, added: Date.now(), ok: r.ok, error: r.error || '', confirmed: null,
+    field: f.id, source: f.name, box: r.box || extra.box, sample: state.sample?.key, ...extra };
+  delete cell.thumb;
+  if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, ood: r.ood });
+  if (r.ok && r.careful) cell.careful = true;
+  if (r.edge) cell.edge = true;
+  if (r.clump) cell.clump = true;
+  return cell;
+}
+
+function addCellNow(cell, blob) {
+  state.cells.set(cell.id, cell);
+  if (blob) blobs.set(cell.id, blob);
+  store.put(cell, blob || null);
+  review.addItem(cell);
+}
+
+// Commits a located field: its record, its photo and view copy, and one cell per white cell found.
+function commitField(seqName, file, r) {
+  const f = { id: `${Date.now().toString(36)}-${fieldSeq++}`, name: seqName, sample: state.sample?.key, width: r.width, height: r.height,
+    rbcDiameterPx: r.rbcDiameterPx, orientation: r.orientation, total: r.total, small: r.small, viewWidth: r.viewWidth, viewHeight: r.viewHeight, added: Date.now() };
+  state.fields.set(f.id, f);
+  fieldBlobs.set(f.id, { photo: file, view: r.view });
+  store.putField(f, file, r.view);
+  r.cells.forEach((c, i) => addCellNow(fieldCellOf(f, c, i + 1), c.thumb));
+  fieldView.fieldsChanged();
+  return f;
+}
+let fieldSeq = 0;
+
+// A missed cell, added by a tap at (x, y) (photo px): a box of 1.75 red-cell diameters centred on the
+// tap (1/8 of the shorter side without a ruler), classified by a worker like a located cell.
+async function addFieldCell(fid, x, y) {
+  const f = state.fields.get(fid);
+  const photo = f && await fieldBlob(fid, 'photo');
+  if (!photo) { setStatusKey('field.noPhoto', {}, true); return null; }
+  const side = f.rbcDiameterPx ? 1.75 * f.rbcDiameterPx : Math.min(f.width, f.height) / 8;
+  const x0 = Math.max(0, Math.round(x - side / 2)), y0 = Math.max(0, Math.round(y - side / 2));
+  const box = [x0, y0, Math.min(f.width, Math.round(x0 + side)), Math.min(f.height, Math.round(y0 + side))];
+  const r = await pool.fieldCell(fid, await photo.arrayBuffer(), box, false, state.careful);
+  if (!state.fields.has(fid)) return null;          // (the sample was cleared meanwhile)
+  const cell = fieldCellOf(f, { ...r, box }, nextFieldNumber(fid), { userAdded: true });
+  samples.markChanged('added');
+  addCellNow(cell, r.ok ? r.thumb : null);
+  review.flushAdds();
+  fieldView.fieldsChanged();
+  setStatusKey(r.ok ? 'field.added' : 'field.addFailed', { name: cell.name, cls: r.ok ? className(r.label) : '', error: errorText(r.error || '') }, !r.ok);
+  return cell;
+}
+
+// A located cell's heatmap: its box classified again, with the CAM outputs.
+async function loadFieldCam(id, fromReview) {
+  const c = state.cells.get(id);
+  const photo = await fieldBlob(c.field, 'photo');
+  if (!photo) { if (state.current === id) await renderCell(c, { cams: null, rgb: null, blob: await getBlob(id) }, { focus: false, fromReview }); return; }
+  const r = await pool.fieldCell(c.field, await photo.arrayBuffer(), c.box, true, !!c.careful);
+  if (state.current === id && r.ok) await renderCell(state.cells.get(id), { cams: r.cams, rgb: r.rgb, blob: await getBlob(id) }, { focus: false, fromReview });
+}
+
+// Deletes one cell (a wrong detection): from the page, the differential and IndexedDB.
+function removeCell(id) {
+  const c = state.cells.get(id);
+  if (!c) return;
+  samples.markChanged('deleted');
+  review.removeItem(id);
+  state.cells.delete(id);
+  blobs.delete(id);
+  store.remove(id);
+  if (state.selected === id) state.selected = null;
+  if (state.current === id) state.current = null;
+  fieldView.fieldsChanged();
+  setStatusKey('field.deleted', { name: c.name });
+  if (currentView === 'map') drawMain();
+}
+
+function showField(fid, focusCell = null) {
+  if (!state.fields.has(fid)) return;
+  showView('cell');
+  clearCell();
+  fieldView.showField(fid, { focusCell });
+}
+
+const api = { openCell: (id) => openCell(id), loadCam, reassign, acquireThumb, releaseThumb, getBlob, showView, mapBase: MAP_BASE,
+  showField, addFieldCell, removeCell, fieldBlob };
+fieldView.initField(api);
 initCell(api);
 review.initReview(api);
 initMap(api);
@@ -186,7 +314,7 @@ let progressQueued = false;
 function enqueue(files) {
   if (!files.length) return;
   if (!run.active) performance.mark('bloodcell-batch-start');
-  if (!run.active) Object.assign(run, { active: true, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: performance.now(), cancelled: false, discard: false, results: new Map(), commit: state.nextId });
+  if (!run.active) Object.assign(run, { active: true, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: performance.now(), cancelled: false, discard: false, results: new Map(), commit: 0, seq: 0, fields: 0 });
   run.items.push(...files);
   run.total += files.length;
   run.single = run.total === 1;
@@ -206,7 +334,8 @@ function pump() {
     const file = run.items[run.next];
     run.items[run.next++] = null;
     run.inflight++;
-    const id = state.nextId++;
+    // Results are committed in file order (seq); cell ids are given then, as a field has many cells.
+    const id = run.seq++;
     processFile(file, id, run.single).catch((err) => ({ id, cell: null, err })).then(async (done) => {
       if (done.err) console.error(done.err);
       run.results.set(id, done);
@@ -222,14 +351,16 @@ function pump() {
 
 // Reads and classifies one file; the cell is committed later, in file order.
 async function processFile(file, id, single) {
-  const name = file.webkitRelativePath || file.name || `image-${id}`;
+  const name = file.webkitRelativePath || file.name || `image-${state.nextId + id}`;
+  const mode = fileMode.get(file) || state.imageMode;
   let r;
   if (file.size > MAX_MB * 1024 * 1024) r = { ok: false, error: `image too large (${(file.size / 1048576).toFixed(1)} MB; the limit is ${MAX_MB} MB)` };
   else {
     let buf = null;
     try { buf = await file.arrayBuffer(); } catch { r = { ok: false, error: 'the file could not be read' }; }
-    if (buf) r = await classifyBytes(buf, single);
+    if (buf) r = mode === 'cells' ? await classifyBytes(buf, single) : await pool.field(buf, mode, single, state.careful);
   }
+  if (r.kind === 'field') return { id, field: r, name, file, r, single };
   const cell = { id, name, size: file.size, added: Date.now(), ok: r.ok, error: r.error || '', confirmed: null };
   if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, ood: r.ood, ms: r.ms });
   if (r.ok && r.careful) cell.careful = true;
@@ -241,9 +372,26 @@ async function processFile(file, id, single) {
 function commitInOrder() {
   const shown = [];
   while (run.results.has(run.commit)) {
-    const { cell, file, r, single } = run.results.get(run.commit);
+    const { cell, file, r, single, field, name } = run.results.get(run.commit);
     run.results.delete(run.commit++);
-    if (!cell || run.discard) continue;     // (the review was cleared while this file was in flight)
+    if ((!cell && !field) || run.discard) continue;     // (the review was cleared while this file was in flight)
+    if (field) {
+      samples.markChanged('added');
+      run.lastName = name;
+      run.fields++;
+      if (!r.ok) {
+        // A photo the locator could not read is one failed cell, with the reason, like any image.
+        const bad = { id: state.nextId++, name, size: file.size, added: Date.now(), ok: false, error: r.error || '', confirmed: null, sample: state.sample?.key };
+        addCellNow(bad, null);
+        continue;
+      }
+      const f = commitField(name, file, r);
+      run.fieldCells = (run.fieldCells || 0) + r.cells.length;
+      if (!firstResult) { firstResult = true; performance.mark('bloodcell-first-result'); }
+      if (single) { review.flushAdds(); showField(f.id); }
+      continue;
+    }
+    cell.id = state.nextId++;
     run.lastName = cell.name;
     cell.sample = state.sample?.key;
     samples.markChanged('added');
@@ -274,6 +422,8 @@ function finish() {
   document.body.dataset.busy = '0';
   if (run.discard) setStatusKey('status.cleared', { id: state.sample?.id ?? '' });
   else if (run.cancelled) setStatusKey('status.cancelled', { done: run.done, total: run.total });
+  else if (run.fields && run.total === 1 && run.lastName) setStatusKey('field.doneOne', { name: run.lastName, n: run.fieldCells || 0, ms: num(secs * 1000, 0) });
+  else if (run.fields) setStatusKey('field.done', { n: run.done, f: run.fields, cells: run.fieldCells || 0, s: num(secs, secs < 1 ? 2 : 1) });
   else if (run.total === 1 && run.lastName) setStatusKey('status.doneOne', { name: run.lastName, ms: num(secs * 1000, 0) });
   else setStatusKey('status.done', { n: run.done, s: num(secs, secs < 1 ? 2 : 1), rate: num(run.done / Math.max(secs, 1e-3), 1) });
   if (skipped && statusKey) setStatus(`${t(statusKey.key, statusKey.vars)} ${t('status.skipped', { n: skipped })}`);
@@ -292,7 +442,8 @@ function queueProgress() {
     const secs = (performance.now() - run.t0) / 1000;
     const rate = secs > 0.05 ? run.done / secs : 0;
     $('progress-bar').value = run.total ? run.done / run.total : 0;
-    const text = t('progress.text', { done: run.done, total: run.total, rate: num(rate, 1) });
+    let text = t('progress.text', { done: run.done, total: run.total, rate: num(rate, 1) });
+    if (run.fields) { const p = progress(summary()); text += ` · ${t('count.progress', { n: p.counted, target: p.target })}`; }
     $('progress-text').textContent = text;
     $('progress').dataset.done = String(run.done);
     $('progress').dataset.total = String(run.total);
@@ -375,21 +526,26 @@ async function loadExamples() {
     const list = await (await fetch('examples/examples.json')).json();
     const ul = $('examples');
     ul.replaceChildren(...list.map((ex) => el('li', {}, el('button', {
-      type: 'button', class: 'example', dataset: { file: ex.file, class: ex.class },
-      'aria-label': t('examples.item', { cls: className(ex.class) }),
+      type: 'button', class: `example${ex.kind === 'field' ? ' field-example' : ''}`, dataset: { file: ex.file, class: ex.class, kind: ex.kind, set: ex.set },
+      'aria-label': exampleLabel(ex.kind, ex.class, ex.set),
       onclick: async () => {
         const blob = await (await fetch(`examples/${ex.file}`)).blob();
-        addFiles([new File([blob], ex.file, { type: blob.type || 'image/jpeg' })]);
+        const file = new File([blob], ex.file, { type: blob.type || 'image/jpeg' });
+        // A field example is a whole field whatever the switch says.
+        if (ex.kind === 'field') fileMode.set(file, 'fields');
+        addFiles([file]);
       },
     }, el('img', { src: `examples/${ex.file}`, alt: '', loading: 'lazy', width: '64', height: '64' }),
-    el('span', { class: 'ex-label', text: className(ex.class) })))));
+    el('span', { class: 'ex-label', text: exampleText(ex.kind, ex.class, ex.set) })))));
   } catch { /* examples are optional */ }
 }
 
+function exampleText(kind, cls, set) { return kind === 'field' ? t('examples.fieldLabel', { set: t(`examples.set.${set}`) }) : className(cls); }
+function exampleLabel(kind, cls, set) { return kind === 'field' ? t('examples.field', { set: t(`examples.set.${set}`) }) : t('examples.item', { cls: className(cls) }); }
 function relabelExamples() {
   for (const b of document.querySelectorAll('#examples button')) {
-    b.setAttribute('aria-label', t('examples.item', { cls: className(b.dataset.class) }));
-    b.querySelector('.ex-label').textContent = className(b.dataset.class);
+    b.setAttribute('aria-label', exampleLabel(b.dataset.kind, b.dataset.class, b.dataset.set));
+    b.querySelector('.ex-label').textContent = exampleText(b.dataset.kind, b.dataset.class, b.dataset.set);
   }
 }
 
@@ -412,6 +568,7 @@ $('threshold').addEventListener('input', (e) => {
     thresholdQueued = false;
     review.rebuild();
     renderVerdict();
+    fieldView.fieldsChanged();
     if (currentView === 'map') drawMain();
   });
 });
@@ -437,6 +594,9 @@ $('export-json').addEventListener('click', () => download(toJSON(), 'application
 function unloadCells() {
   state.cells.clear();
   blobs.clear();
+  state.fields.clear();
+  fieldBlobs.clear();
+  fieldView.clearFields();
   review.clearAll();
   revokeAllThumbs();
   state.current = null;
@@ -557,6 +717,10 @@ async function openSample(sample, preloaded = null) {
   }
   cells.sort((a, b) => a.id - b.id);
   for (const c of cells) state.cells.set(c.id, c);
+  if (dbOk) {
+    try { for (const f of await store.fields(sample.key)) state.fields.set(f.id, f); } catch (err) { console.warn('bloodcell: could not load the fields', err); }
+    fieldView.fieldsChanged();
+  }
   review.setThresholdUI();
   review.setCountUI?.();
   review.rebuild();

@@ -36,6 +36,9 @@ export function rows() {
     user_choice: c.confirmed === null || c.confirmed === undefined ? null : (c.confirmed === UNIDENTIFIED ? 'unidentified' : classes[c.confirmed]),
     flags: flagsOf(c),
     error: c.ok ? '' : c.error,
+    // a cell located in a whole-field photo: the photo's file name and the box, photo px as oriented
+    source_image: c.source ?? null,
+    box: c.box ? [...c.box] : null,
   }));
 }
 
@@ -57,15 +60,22 @@ function field(v, style) {
   return /["\n\r]/.test(s) || s.includes(style.sep) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+// The CSV's last columns when any cell comes from a whole field (empty for single-cell images).
+export const FIELD_COLUMNS = ['source_image', 'box_x0', 'box_y0', 'box_x1', 'box_y1'];
+
 // lang: the UI language ('en' when not given: the CLI's --csv writes the same bytes as this).
 export function toCSV({ lang = 'en' } = {}) {
   const style = csvStyle(lang);
   const classes = state.info.classes;
-  const head = ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error'];
+  const all = rows();
+  // Cells from whole fields add the FIELD_COLUMNS (a review of single-cell images keeps the CLI's columns).
+  const fields = all.some((r) => r.source_image !== null);
+  const head = ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error', ...(fields ? FIELD_COLUMNS : [])];
   const lines = [head.join(style.sep)];
-  for (const r of rows()) {
+  for (const r of all) {
     lines.push([r.file, r.status, r.predicted, r.confidence, ...classes.map((k) => (r.probs ? r.probs[k] : null)),
-      r.ood_score, r.confirmed, r.reassigned_by_user ? 'yes' : 'no', r.flags.join(';'), r.error].map((v) => field(v, style)).join(style.sep));
+      r.ood_score, r.confirmed, r.reassigned_by_user ? 'yes' : 'no', r.flags.join(';'), r.error,
+      ...(fields ? [r.source_image, ...(r.box || [null, null, null, null])] : [])].map((v) => field(v, style)).join(style.sep));
   }
   return style.bom + lines.join('\r\n') + '\r\n';
 }

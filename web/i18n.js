@@ -31,7 +31,7 @@ export const STRINGS = {
     'progress.cancel': 'Cancel',
     'progress.text': '{done} / {total} · {rate} images/s',
     'examples.title': 'Examples',
-    'examples.note': 'Two PBC dataset images per class (CC BY 4.0). Click one to classify it.',
+    'examples.note': 'Two PBC dataset images per class (CC BY 4.0) and two whole-field photos (BCDD, MIT; pig blood by phone, CC0). Click one to classify it.',
     'examples.item': 'Classify example: {cls}',
     'cell.empty': 'Add an image or pick an example to see its classification here.',
     'cell.prediction': 'Prediction',
@@ -199,6 +199,35 @@ export const STRINGS = {
     'privacy': 'Images and results stay on this device.',
     'error.tooLarge': 'image too large ({mb} MB; the limit is {max} MB)',
     'error.read': 'the file could not be read',
+    // whole fields (views/field.js, app.js)
+    'mode.legend': 'The images are',
+    'mode.auto': 'Automatic', 'mode.cells': 'Single cells', 'mode.fields': 'Whole fields',
+    'mode.note': 'Automatic: an image the size of an analyser’s single-cell crop (about 360 px, or under 200 px) is one cell; any other image is a whole field, and every white cell in it is found and counted.',
+    'examples.field': 'Find the cells in this whole-field example ({set})',
+    'examples.fieldLabel': 'Field · {set}',
+    'examples.set.bcdd': 'BCDD', 'examples.set.pig': 'pig, phone',
+    'field.prev': 'Previous field', 'field.next': 'Next field',
+    'field.position': 'Field {i} of {n}',
+    'field.tools': 'Field view tools',
+    'field.zoomIn': 'Zoom in', 'field.zoomOut': 'Zoom out', 'field.fit': 'Fit',
+    'field.add': 'Add a missed cell',
+    'field.photoAlt': 'Whole-field photo {name}',
+    'field.noPhoto': 'The photo of this field is not kept on this device.',
+    'field.help': 'Tap or click a box to open its cell: confirm, reassign or delete it there. Drag to move, pinch or use the wheel to zoom. With “Add a missed cell” on, tap a white cell that has no box.',
+    'field.box': '{name}: {cls} {p}',
+    'field.tag.unidentified': 'unidentified', 'field.tag.excluded': 'excluded', 'field.tag.error': 'failed',
+    'field.cells': '{n} cells found in this photo',
+    'field.cellsOne': '1 cell found in this photo',
+    'field.added': 'Added {name}: {cls}.',
+    'field.addFailed': 'Could not add the cell {name}: {error}',
+    'field.deleted': 'Deleted {name}.',
+    'field.doneOne': '{name}: {n} cells found and classified in {ms} ms.',
+    'field.done': 'Done: {n} images, {f} of them whole fields with {cells} cells found, in {s} s.',
+    'cell.fromField': 'From the field {name}, box [{box}]',
+    'cell.showField': 'Show in the field',
+    'cell.confirmBox': 'Confirm: {cls}',
+    'cell.deleteBox': 'Delete this detection',
+    'cell.deleteConfirm': 'Delete {name}? It is no longer counted.',
   },
   es: {
     'skip': 'Saltar al contenido',
@@ -229,7 +258,7 @@ export const STRINGS = {
     'progress.cancel': 'Cancelar',
     'progress.text': '{done} / {total} · {rate} imágenes/s',
     'examples.title': 'Ejemplos',
-    'examples.note': 'Dos imágenes del conjunto PBC por clase (CC BY 4.0). Pulse una para clasificarla.',
+    'examples.note': 'Dos imágenes del conjunto PBC por clase (CC BY 4.0) y dos fotos de campo completo (BCDD, MIT; sangre de cerdo tomada con celular, CC0). Pulse una para clasificarla.',
     'examples.item': 'Clasificar ejemplo: {cls}',
     'cell.empty': 'Añada una imagen o elija un ejemplo para ver aquí su clasificación.',
     'cell.prediction': 'Predicción',
@@ -397,6 +426,35 @@ export const STRINGS = {
     'privacy': 'Las imágenes y los resultados no salen de este dispositivo.',
     'error.tooLarge': 'imagen demasiado grande ({mb} MB; el límite es {max} MB)',
     'error.read': 'no se pudo leer el archivo',
+    // campos completos (views/field.js, app.js)
+    'mode.legend': 'Las imágenes son',
+    'mode.auto': 'Automático', 'mode.cells': 'Células sueltas', 'mode.fields': 'Campos completos',
+    'mode.note': 'Automático: una imagen del tamaño del recorte de una sola célula de un analizador (unos 360 px, o menos de 200 px) es una célula; cualquier otra imagen es un campo completo, y se buscan y cuentan todos sus leucocitos.',
+    'examples.field': 'Buscar las células en este ejemplo de campo completo ({set})',
+    'examples.fieldLabel': 'Campo · {set}',
+    'examples.set.bcdd': 'BCDD', 'examples.set.pig': 'cerdo, celular',
+    'field.prev': 'Campo anterior', 'field.next': 'Campo siguiente',
+    'field.position': 'Campo {i} de {n}',
+    'field.tools': 'Herramientas de la vista del campo',
+    'field.zoomIn': 'Acercar', 'field.zoomOut': 'Alejar', 'field.fit': 'Ajustar',
+    'field.add': 'Agregar una célula que faltó',
+    'field.photoAlt': 'Foto del campo completo {name}',
+    'field.noPhoto': 'La foto de este campo no se guarda en este dispositivo.',
+    'field.help': 'Toque o haga clic en un recuadro para abrir su célula: allí puede confirmarla, reasignarla o eliminarla. Arrastre para mover; pellizque o use la rueda para acercar. Con «Agregar una célula que faltó» activado, toque un leucocito que no tenga recuadro.',
+    'field.box': '{name}: {cls} {p}',
+    'field.tag.unidentified': 'no identificada', 'field.tag.excluded': 'excluida', 'field.tag.error': 'fallida',
+    'field.cells': '{n} células encontradas en esta foto',
+    'field.cellsOne': '1 célula encontrada en esta foto',
+    'field.added': 'Se agregó {name}: {cls}.',
+    'field.addFailed': 'No se pudo agregar la célula {name}: {error}',
+    'field.deleted': 'Se eliminó {name}.',
+    'field.doneOne': '{name}: {n} células encontradas y clasificadas en {ms} ms.',
+    'field.done': 'Listo: {n} imágenes, {f} de ellas campos completos con {cells} células encontradas, en {s} s.',
+    'cell.fromField': 'Del campo {name}, recuadro [{box}]',
+    'cell.showField': 'Ver en el campo',
+    'cell.confirmBox': 'Confirmar: {cls}',
+    'cell.deleteBox': 'Eliminar esta detección',
+    'cell.deleteConfirm': '¿Eliminar {name}? Ya no se contará.',
   },
 };
 
@@ -485,18 +543,6 @@ function fmt(x, digits) {
 
 export function pct(p, digits = 1) {
   return `${fmt(100 * p, digits)}%`;
-}
-
-// A probability or confidence as a percentage that is never rounded to a certainty: above 99.9% it
-// reads ">99.9%", below 0.1% "<0.1%" (the model is never sure, and a 100% would read as if it were).
-// digits 0 (gallery captions) keeps one decimal where whole numbers would round to 100% or 0%.
-export function confPct(p, digits = 1) {
-  if (!Number.isFinite(p)) return '—';
-  const v = 100 * p;
-  if (!(v <= 99.9)) return `>${fmt(99.9, 1)}%`;
-  if (!(v >= 0.1)) return `<${fmt(0.1, 1)}%`;
-  const d = digits < 1 && (v >= 99.5 || v < 0.5) ? 1 : digits;
-  return `${fmt(v, d)}%`;
 }
 
 export function num(x, digits = 2) {

@@ -50,7 +50,7 @@ function makeCell(f, classes, where) {
     if (f.predicted || f.probs !== null || f.confidence !== null || f.ood_score !== null || f.confirmed || f.user_choice !== null)
       fail(`${where}: a failed file has no prediction, probabilities, OOD score or confirmed class`);
     if (flags.length !== 1 || flags[0] !== 'error') fail(`${where}: a failed file has exactly the flag "error"`);
-    return { name, ok: false, error: f.error, confirmed: null, imported: true };
+    return { name, ok: false, error: f.error, confirmed: null, imported: true, ...fieldOf(f, where) };
   }
   if (f.error) fail(`${where}: a classified file has no error text`);
   const index = classes.indexOf(f.predicted);
@@ -91,7 +91,20 @@ function makeCell(f, classes, where) {
   if (flags.includes('reassigned') !== (f.user_choice !== null)) fail(`${where}: the flag "reassigned" and the user's choice disagree`);
   if (f.careful !== undefined && typeof f.careful !== 'boolean') fail(`${where}: careful must be true or false`);
   return { name, ok: true, error: '', label: f.predicted, index, confidence: f.confidence, probs, ood, confirmed, imported: true,
-    ...(f.careful ? { careful: true } : {}) };
+    ...(f.careful ? { careful: true } : {}), ...fieldOf(f, where) };
+}
+
+// A cell of a whole-field photo: the photo's file name and its box [x0, y0, x1, y1] (integer pixels,
+// x0 < x1, y0 < y1), both or neither.
+const MAX_SIDE = 65536;
+function fieldOf(f, where) {
+  const src = f.source_image ?? null, box = f.box ?? null;
+  if (src === null && box === null) return {};
+  if (src === null || box === null) fail(`${where}: a cell from a whole field needs both its source image and its box`);
+  if (typeof src !== 'string' || !src.length || src.length > 1024) fail(`${where}: the source image must be a file name of 1 to 1024 characters`);
+  if (!Array.isArray(box) || box.length !== 4 || !box.every((v) => Number.isInteger(v) && v >= 0 && v <= MAX_SIDE) || box[0] >= box[2] || box[1] >= box[3])
+    fail(`${where}: the box must be four whole pixel numbers x0 < x1, y0 < y1 from 0 to ${MAX_SIDE}`);
+  return { source: src, box: [...box] };
 }
 
 function checkCount(n) {
@@ -124,7 +137,8 @@ function fromJSON(text, classes) {
     if (c.reassigned_by_user !== (userChoice !== null)) fail(`${where}: reassigned_by_user and user_choice disagree`);
     return makeCell({ file: c.file, status: c.status, predicted: c.predicted, confidence: c.confidence ?? null,
       probs: probs ? classes.map((k) => probs[k]) : null, ood_score: c.ood_score ?? null, map_xy: c.map_xy ?? null,
-      confirmed: c.confirmed, user_choice: userChoice, flags: c.flags, error: c.error, careful: c.careful }, classes, where);
+      confirmed: c.confirmed, user_choice: userChoice, flags: c.flags, error: c.error, careful: c.careful,
+      source_image: c.source_image ?? null, box: c.box ?? null }, classes, where);
   });
   return { format: 'json', cells, threshold: isNum(thr) ? thr : null, sample: sampleOf(doc.sample) };
 }
@@ -191,6 +205,17 @@ export function parseCSVRows(text, sep = ',') {
   return rows;
 }
 
+const FIELD_COLUMNS = ['source_image', 'box_x0', 'box_y0', 'box_x1', 'box_y1'];
+
+// The field columns of a CSV row: all empty (a single-cell image) or a source image and four integers.
+function csvField(v, at) {
+  if (!('source_image' in v)) return {};
+  const parts = [v.box_x0, v.box_y0, v.box_x1, v.box_y1];
+  if (v.source_image === '' && parts.every((p) => p === '')) return {};
+  if (!parts.every((p) => /^\d{1,6}$/.test(p))) fail(`${at}: the box columns must be whole pixel numbers`);
+  return { source_image: unguard(v.source_image) || null, box: parts.map(Number) };
+}
+
 // export.js puts a ' before text that a spreadsheet would run as a formula; it is taken off again.
 const unguard = (s) => (/^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s);
 const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
@@ -198,8 +223,11 @@ const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
 function fromCSV(text, classes, sep) {
   const rows = parseCSVRows(text, sep);
   const decimal = sep === ';' ? ',' : '.';
-  const want = ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error'];
+  const base = ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error'];
   const headRow = rows.shift();
+  // A review with cells from whole fields has FIELD_COLUMNS at the end (export.js).
+  const withFields = headRow.length === base.length + FIELD_COLUMNS.length;
+  const want = withFields ? [...base, ...FIELD_COLUMNS] : base;
   if (headRow.length !== want.length || headRow.some((h, i) => h !== want[i])) fail(`its columns are not those of this app's CSV export for this model (${want.join(sep)})`);
   checkCount(rows.length);
   const cells = rows.map((r, i) => {
@@ -223,7 +251,7 @@ function fromCSV(text, classes, sep) {
     return makeCell({ file: unguard(v.file), status: v.status, predicted: v.predicted, confidence: num(v.confidence, 'confidence'),
       probs: ok ? probs : null, ood_score: num(v.ood_score, 'ood_score'), map_xy: null,
       confirmed: ok ? confirmed : (confirmed || ''), user_choice: v.reassigned === 'yes' ? confirmed : null,
-      flags: v.flags ? v.flags.split(';') : [], error: unguard(v.error) }, classes, where);
+      flags: v.flags ? v.flags.split(';') : [], error: unguard(v.error), ...csvField(v, at) }, classes, where);
   });
   return { format: 'csv', cells, threshold: null, sample: null };
 }

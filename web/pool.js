@@ -90,6 +90,32 @@ export class Pool {
     return this.send(best, { type: 'classify', bytes, cam, careful }, [bytes]);
   }
 
+  // A whole-field photo (worker.js 'field'): mode 'auto' or 'fields'. Resolves to the worker's result.
+  field(bytes, mode, cam, careful = false) {
+    const best = this.least();
+    if (!best) return Promise.resolve({ ok: false, error: 'model not loaded' });
+    return this.send(best, { type: 'field', bytes, mode, cam, careful }, [bytes]);
+  }
+
+  // One box of a field: sent to the worker that decoded that field last while it is still ready (it
+  // keeps the decoded field for a while), else to the least busy one.
+  fieldCell(key, bytes, box, cam, careful = false) {
+    const list = this.ready();
+    const held = list.find((w) => w.field === key);
+    const best = held || this.least();
+    if (!best) return Promise.resolve({ ok: false, error: 'model not loaded' });
+    for (const w of list) if (w.field === key) w.field = null;
+    best.field = key;
+    return this.send(best, { type: 'fieldcell', key, bytes, box, cam, careful }, [bytes]);
+  }
+
+  least() {
+    const list = this.ready();
+    let best = list[0] || null;
+    for (const w of list) if (w.inflight < best.inflight) best = w;
+    return best;
+  }
+
   send(entry, msg, transfer = []) {
     return new Promise((resolve) => {
       const id = this.next++;

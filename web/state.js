@@ -1,7 +1,10 @@
 // state.js - what the page knows: engine info, map, model card, the cells of the review, settings.
 // A cell: {id, name, size, ok, error, label, index, confidence, probs[K], ood:{x,y,score,flagged}|null,
 //          confirmed: null (model's call) | class index | UNIDENTIFIED, ms, sample: its sample's key,
-//          careful?: true when classified in careful mode (8 views averaged)}
+//          careful?: true when classified in careful mode (8 views averaged),
+//          from a whole field: field (its id in state.fields), source (the photo's file name),
+//          box [x0, y0, x1, y1] (photo px, as oriented), edge?/clump? (the locator's flags),
+//          userAdded?: true when added by a tap}
 // state.sample: the sample open now; state.cells are its cells. Its fields (samples.js has them all):
 //   {key, id, date, reviewer, created, target: 100|200, wbcTotal: x10^9/L | null,
 //    threshold: {value, default} | null, reviewed: null | {by, at (ISO time)}}
@@ -23,6 +26,7 @@ export const state = {
   defaultThreshold: 0.5,
   sample: null,        // the sample open now (see above)
   cells: new Map(),    // id -> cell of the open sample, in insertion (id) order
+  fields: new Map(),   // id -> whole-field photo of the open sample (app.js: commitField)
   nextId: 1,
   current: null,       // id shown in the cell view
   selected: null,      // id selected in the gallery

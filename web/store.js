@@ -2,6 +2,8 @@
 //   samples: {key (auto), id, date, reviewer, ...} (samples.js)
 //   cells: {id, sample (its sample's key), name, ...result}, index 'sample'
 //   blobs: cell id -> the image (Blob)   meta: key -> value ('current': the sample open last)
+//   whole fields: meta 'field:<id>' -> the field record (its sample's key in .sample), blobs
+//   'field:<id>' -> the photo and 'fieldview:<id>' -> the reduced copy the field view shows
 // Version 1 had one review: cells without a sample, and meta 'threshold'; migrate() moves them into
 // a first sample, in one transaction.
 // Writes are batched: put() queues, and one transaction flushes the queue shortly after.
@@ -133,6 +135,36 @@ export class Store {
     return this.flushing;
   }
 
+  // A whole field's record, photo and view copy (written at once, not queued: they are written once).
+  async putField(field, photo, view) {
+    if (!this.db) return;
+    const tx = this.db.transaction(['meta', 'blobs'], 'readwrite');
+    tx.objectStore('meta').put(field, `field:${field.id}`);
+    if (photo) tx.objectStore('blobs').put(photo, `field:${field.id}`);
+    if (view) tx.objectStore('blobs').put(view, `fieldview:${field.id}`);
+    await done(tx).catch((err) => console.warn('bloodcell: could not save the field', err));
+    this.onsaved?.();
+  }
+
+  async fields(sampleKey) {
+    const tx = this.db.transaction('meta', 'readonly');
+    const range = IDBKeyRange.bound('field:', 'field:\uffff');
+    return (await req(tx.objectStore('meta').getAll(range))).filter((f) => f.sample === sampleKey);
+  }
+
+  // One cell and its image (a deleted detection).
+  async remove(id) {
+    this.cellQueue.delete(id);
+    this.blobQueue.delete(id);
+    if (!this.db) return;
+    await this.flushing;
+    const tx = this.db.transaction(['cells', 'blobs'], 'readwrite');
+    tx.objectStore('cells').delete(id);
+    tx.objectStore('blobs').delete(id);
+    await done(tx).catch((err) => console.warn('bloodcell: could not delete the cell', err));
+    this.onsaved?.();
+  }
+
   async getMeta(key) {
     const tx = this.db.transaction('meta', 'readonly');
     return req(tx.objectStore('meta').get(key));
@@ -151,10 +183,15 @@ export class Store {
     for (const [id, c] of this.cellQueue) if (c.sample === key) { this.cellQueue.delete(id); this.blobQueue.delete(id); }
     if (!this.db) return;
     await this.flushing;
-    const tx = this.db.transaction(['cells', 'blobs', 'samples'], 'readwrite');
-    const cells = tx.objectStore('cells'), blobs = tx.objectStore('blobs');
+    const tx = this.db.transaction(['cells', 'blobs', 'samples', 'meta'], 'readwrite');
+    const cells = tx.objectStore('cells'), blobs = tx.objectStore('blobs'), meta = tx.objectStore('meta');
     const ids = await req(cells.index('sample').getAllKeys(key));
     for (const id of ids) { cells.delete(id); blobs.delete(id); }
+    // its whole fields: records, photos and view copies
+    for (const f of await req(meta.getAll(IDBKeyRange.bound('field:', 'field:\uffff')))) {
+      if (f.sample !== key) continue;
+      meta.delete(`field:${f.id}`); blobs.delete(`field:${f.id}`); blobs.delete(`fieldview:${f.id}`);
+    }
     if (withSample) tx.objectStore('samples').delete(key);
     await done(tx);
     this.onsaved?.();

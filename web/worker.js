@@ -6,11 +6,21 @@
 //   {type:'model', model|modelUrl}             the model file's bytes (or fetched here), before or after init
 //   {type:'classify', id, bytes(ArrayBuffer), cam:bool}   JPEG/PNG/BMP by the engine; WebP/GIF/AVIF/TIFF via decode.js
 //   {type:'heap', id}                                          the size of this engine's wasm heap
+//   {type:'field', id, bytes, mode:'auto'|'fields', careful}   a whole-field photo: every white cell located
+//        and classified (mode 'auto': only when the image is not single-cell sized, see fieldSized();
+//        otherwise answered as 'classify' is)
+//   {type:'fieldcell', id, key, bytes, box:[x0,y0,x1,y1], cam, careful}   one box of a field (a missed cell
+//        added by a tap, or a located cell's heatmap); bytes are decoded only when this worker does not
+//        hold the field `key` already
 // Messages out:
 //   {type:'ready', info, timing}  |  {type:'error', error}  |  {type:'map', ok, error?, n, k, threshold, timing?}
 //   {type:'result', id, result}  |  {type:'heap', id, bytes}
 //     result: {ok, error?, ms, label, index, confidence, probs[], ood:{x, y, score, flagged}|null,
 //              cams?: Float32Array[] (one per class), rgb?: Uint8Array S*S*3, display?: Blob (a TIFF's PNG copy)}
+//   field result: {ok, error?, kind:'field', ms, width, height, orientation, rbcDiameterPx, total, small,
+//                  view: Blob (JPEG, longest side <= VIEW_SIDE), viewWidth, viewHeight,
+//                  cells: [{box, edge, clump, ok, error?, label, index, confidence, probs[], ood, careful, thumb: Blob}]}
+//   fieldcell result: as 'classify' with thumb: Blob (the crop the model saw, PNG)
 //   timing: epoch milliseconds (performance.timeOrigin + now) of the worker's start, its modules
 //   loaded, the init message, the model at hand, the engine loaded, the map loaded.
 //
@@ -138,6 +148,146 @@ async function classify(msg) {
   postMessage({ type: 'result', id: msg.id, result }, transfer);
 }
 
+// ---- whole fields -------------------------------------------------------------------------------
+// The automatic mode's rule (docs/web-app.md): an image is one cell when it has the size of a
+// single-cell crop, else it is a whole field. Single-cell crops: CellaVision's 360x363 (PBC; both
+// sides 300-400 px) and small crops of a cell (longest side <= 200 px, e.g. 120x120). The content
+// does not separate the two (measured: BCDD fields look like PBC crops to the locator in 39 of 100,
+// PBC crops like fields in 20%), the size does on every image of both shared field sets.
+const SINGLE_MIN = 300, SINGLE_MAX = 400, SMALL_MAX = 200;
+function fieldSized(size) {
+  if (!size) return false;
+  const lo = Math.min(size.width, size.height), hi = Math.max(size.width, size.height);
+  return !((lo >= SINGLE_MIN && hi <= SINGLE_MAX) || hi <= SMALL_MAX);
+}
+
+// The pixel size from a JPEG, PNG or BMP header (null: another format, or not readable).
+function headerSize(b) {
+  if (b.length > 24 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
+    const v = new DataView(b.buffer, b.byteOffset, b.length);
+    return { width: v.getUint32(16), height: v.getUint32(20) };
+  }
+  if (b.length > 26 && b[0] === 0x42 && b[1] === 0x4d) {
+    const v = new DataView(b.buffer, b.byteOffset, b.length);
+    return { width: Math.abs(v.getInt32(18, true)), height: Math.abs(v.getInt32(22, true)) };
+  }
+  if (b.length > 4 && b[0] === 0xff && b[1] === 0xd8) {
+    let i = 2;
+    while (i + 9 < b.length) {
+      if (b[i] !== 0xff) { i++; continue; }
+      const m = b[i + 1];
+      if (m === 0xff) { i++; continue; }
+      if (m === 0xd8 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) { i += 2; continue; }
+      const len = (b[i + 2] << 8) | b[i + 3];
+      if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return { width: (b[i + 7] << 8) | b[i + 8], height: (b[i + 5] << 8) | b[i + 6] };
+      if (m === 0xda || len < 2) return null;
+      i += 2 + len;
+    }
+  }
+  return null;
+}
+
+const VIEW_SIDE = 2048;         // the page's copy of a field photo: enough to see a cell when zoomed in
+const FIELD_KEEP_MS = 30000;    // a field decoded for 'fieldcell' is kept this long for the next tap
+let heldField = null, heldTimer = 0;
+function holdField(key) {
+  heldField = key;
+  clearTimeout(heldTimer);
+  heldTimer = setTimeout(() => { engine.releaseField(); heldField = null; }, FIELD_KEEP_MS);
+}
+function dropField() { clearTimeout(heldTimer); engine.releaseField(); heldField = null; }
+
+// The crop the model saw (engine.rgb(), S x S RGB) as a PNG, for the gallery and the cell view.
+function rgbBlob(rgb) {
+  const S = engine.inputSize;
+  const img = new ImageData(S, S);
+  for (let i = 0, j = 0; i < S * S; i++, j += 3) {
+    img.data[4 * i] = rgb[j]; img.data[4 * i + 1] = rgb[j + 1]; img.data[4 * i + 2] = rgb[j + 2]; img.data[4 * i + 3] = 255;
+  }
+  const c = new OffscreenCanvas(S, S);
+  c.getContext('2d').putImageData(img, 0, 0);
+  return c.convertToBlob({ type: 'image/png' });
+}
+
+// The decoded, oriented field, reduced to VIEW_SIDE, as a JPEG: what the field view shows.
+async function viewBlob() {
+  const px = engine.fieldPixels();
+  if (!px) return null;
+  const f = Math.min(1, VIEW_SIDE / Math.max(px.width, px.height));
+  const w = Math.max(1, Math.round(px.width * f)), h = Math.max(1, Math.round(px.height * f));
+  const bmp = await createImageBitmap(new ImageData(px.data, px.width, px.height), { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
+  const c = new OffscreenCanvas(w, h);
+  c.getContext('2d').drawImage(bmp, 0, 0);
+  bmp.close();
+  return { blob: await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 }), width: w, height: h };
+}
+
+function cellResult(r, careful) {
+  const out = { ok: r.ok, error: r.error };
+  if (!r.ok) return out;
+  Object.assign(out, { label: r.label, index: r.index, confidence: r.confidence, probs: Array.from(r.probsArray), careful: !!careful });
+  if (refmap) {
+    const p = refmap.place(r.embedding);
+    out.ood = { x: p.x, y: p.y, score: p.score, flagged: p.flagged };
+  } else out.ood = null;
+  return out;
+}
+
+async function field(msg) {
+  const bytes = new Uint8Array(msg.bytes);
+  const { pixelFormat } = await modules;
+  // Automatic: single-cell sized images, and formats the locator does not read (WebP, GIF, AVIF,
+  // TIFF: decoded in JS), are one cell each.
+  if (msg.mode !== 'fields' && (pixelFormat(bytes) || !fieldSized(headerSize(bytes)))) return classify(msg);
+  await mapReady;
+  const t0 = performance.now();
+  if (pixelFormat(bytes)) {
+    postMessage({ type: 'result', id: msg.id, result: { ok: false, kind: 'field', error: 'whole fields are read from JPEG, PNG or BMP files; save this image as one of those', ms: 0 } });
+    return;
+  }
+  if (!!msg.careful !== !!engine.careful) engine.setCareful(!!msg.careful);
+  heldField = null;
+  const f = engine.locateField(bytes);
+  if (!f.ok) { dropField(); postMessage({ type: 'result', id: msg.id, result: { ok: false, kind: 'field', error: f.error, ms: performance.now() - t0 } }); return; }
+  const cells = [];
+  for (const c of f.cells) {
+    const r = engine.classifyFieldCell(c.box);
+    const cell = { box: c.box, edge: c.edge, clump: c.clump, ...cellResult(r, msg.careful) };
+    if (r.ok) cell.thumb = await rgbBlob(engine.rgb());
+    cells.push(cell);
+  }
+  const view = await viewBlob();
+  dropField();     // the decoded field is not kept: a tap that adds a cell sends the photo again
+  postMessage({ type: 'result', id: msg.id, result: { ok: true, kind: 'field', width: f.width, height: f.height, orientation: f.orientation,
+    rbcDiameterPx: f.rbcDiameterPx, total: f.total, small: f.small, cells, view: view?.blob || null, viewWidth: view?.width || 0,
+    viewHeight: view?.height || 0, ms: performance.now() - t0 } });
+}
+
+async function fieldCell(msg) {
+  await mapReady;
+  const t0 = performance.now();
+  if (!!msg.careful !== !!engine.careful) engine.setCareful(!!msg.careful);
+  if (heldField !== msg.key) {
+    const f = engine.locateField(new Uint8Array(msg.bytes));
+    if (!f.ok) { dropField(); postMessage({ type: 'result', id: msg.id, result: { ok: false, error: f.error, ms: performance.now() - t0 } }); return; }
+  }
+  holdField(msg.key);
+  const r = engine.classifyFieldCell(msg.box);
+  const result = cellResult(r, msg.careful);
+  const transfer = [];
+  if (r.ok) {
+    const rgb = engine.rgb();
+    result.thumb = await rgbBlob(rgb);
+    if (msg.cam) {
+      result.cams = engine.classes.map((_, k) => engine.cam(k).data);
+      result.rgb = rgb;
+      transfer.push(...result.cams.map((c) => c.buffer), rgb.buffer);
+    }
+  }
+  result.ms = performance.now() - t0;
+  postMessage({ type: 'result', id: msg.id, result }, transfer);
+}
+
 // Messages are handled one at a time, in order.
 let queue = Promise.resolve();
 // The model comes in its own message, before or after 'init'.
@@ -150,6 +300,10 @@ onmessage = (ev) => {
   else if (msg.type === 'init') queue = queue.then(() => init(msg));
   else if (msg.type === 'classify') {
     queue = queue.then(() => (engine ? classify(msg)
+      : postMessage({ type: 'result', id: msg.id, result: { ok: false, error: 'model not loaded' } })));
+  } else if (msg.type === 'field' || msg.type === 'fieldcell') {
+    const run = msg.type === 'field' ? field : fieldCell;
+    queue = queue.then(() => (engine ? run(msg)
       : postMessage({ type: 'result', id: msg.id, result: { ok: false, error: 'model not loaded' } })));
   } else if (msg.type === 'heap') {
     queue = queue.then(() => postMessage({ type: 'heap', id: msg.id, bytes: engine ? engine.heapBytes() : 0 }));

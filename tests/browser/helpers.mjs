@@ -39,7 +39,8 @@ export async function holdWindow(context, settleMs = 1000) {
 import { mkdirSync, readdirSync, copyFileSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 
 export const fixtureImages = readdirSync(root + 'tests/fixtures/images').filter((f) => f.endsWith('.jpg')).map((f) => root + 'tests/fixtures/images/' + f);
-export const exampleImages = readdirSync(root + 'web/examples').filter((f) => f.endsWith('.jpg')).map((f) => root + 'web/examples/' + f);
+// (the single-cell examples: the whole-field ones, field-*, are not cells)
+export const exampleImages = readdirSync(root + 'web/examples').filter((f) => f.endsWith('.jpg') && !f.startsWith('field-')).map((f) => root + 'web/examples/' + f);
 
 // A new context and page on the app, waiting until the model is loaded and the stored review restored.
 export async function openApp(browser, url, contextOptions = {}) {

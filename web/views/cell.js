@@ -2,7 +2,7 @@
 // class activation map over the image (opacity slider, class choice), the cell on the reference map,
 // and its confirmed class.
 import { state, groupOf, groupName, classColour, el, UNIDENTIFIED } from '../state.js';
-import { t, className, pct, confPct, num, errorText } from '../i18n.js';
+import { t, className, pct, num, errorText } from '../i18n.js';
 import { drawScatter } from './map.js';
 import { fillChoices, parseChoice } from './review.js';
 
@@ -34,8 +34,9 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
   const title = el('h2', { id: 'cell-title', tabindex: '-1', text: cell.name });
   const head = el('div', { class: 'cell-head' }, title);
   if (fromReview || state.cells.size > 1) head.append(el('button', { type: 'button', class: 'quiet', text: t('cell.back'), onclick: () => api.showView('review', true) }));
+  const fieldBar = cell.source ? fieldPanel(cell) : null;
   if (!cell.ok) {
-    art.replaceChildren(head, el('p', { class: 'error big', text: t('flag.error', { error: errorText(cell.error) }) }));
+    art.replaceChildren(head, fieldBar || '', el('p', { class: 'error big', text: t('flag.error', { error: errorText(cell.error) }) }));
     art.dataset.error = cell.error;
     delete art.dataset.label;
     if (focus) title.focus();
@@ -73,7 +74,7 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
     probs.append(el('div', { class: `prob${k === cell.index ? ' top' : ''}`, role: 'listitem', dataset: { class: c } },
       el('span', { class: 'pname', text: className(c) }),
       el('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
-      el('span', { class: 'pval', text: confPct(cell.probs[k]) })));
+      el('span', { class: 'pval', text: pct(cell.probs[k]) })));
   });
   verdict.append(el('h4', { text: t('cell.probs') }), probs);
 
@@ -83,15 +84,41 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
   if (state.map && state.mapOk && cell.ood && Number.isFinite(cell.ood.x)) {
     mapPanel.append(el('button', { type: 'button', class: 'mini-link', 'aria-label': t('tab.map'), onclick: () => api.showView('map', true) }, mini),
       el('p', { class: 'muted small', text: t('cell.mapCaption') }),
-      el('p', { class: 'small', text: t('cell.ood', { score: num(cell.ood.score, 4), t: num(state.map.ood.threshold, 4) }) }));
+      el('p', { class: 'small', text: t('cell.ood', { score: cell.ood.score.toFixed(4), t: state.map.ood.threshold }) }));
   } else mapPanel.append(el('p', { class: 'muted', text: state.mapError ? t('map.unavailable', { error: state.mapError }) : t('cell.noMap') }));
 
-  art.replaceChildren(head, el('div', { class: 'cell-grid' }, verdict, camPanel, mapPanel));
+  art.replaceChildren(head, fieldBar || '', el('div', { class: 'cell-grid' }, verdict, camPanel, mapPanel));
   renderVerdict();
   paintCam();
   if (mini.isConnected) drawScatter(mini, Math.max(160, Math.min(240, (mapPanel.clientWidth || 264) - 24)), { highlight: cell.id, small: true });
   if (focus) title.focus();
   else if (activeId) document.getElementById(activeId)?.focus();
+}
+
+// A cell from a whole field: its photo and box, the way back to it, confirm (the class it is counted
+// in now becomes the user's choice) and delete (a wrong detection).
+function fieldPanel(cell) {
+  const g = groupOf(cell);
+  const bar = el('div', { class: 'cell-field row wrap', id: 'cell-field', dataset: { source: cell.source, box: cell.box.join(',') } },
+    el('span', { class: 'small', text: t('cell.fromField', { name: cell.source, box: cell.box.join(', ') }) }));
+  if (cell.field && state.fields.has(cell.field)) {
+    bar.append(el('button', { type: 'button', id: 'cell-show-field', text: t('cell.showField'), onclick: () => api.showField(cell.field, cell.id) }));
+  }
+  if (cell.ok) {
+    bar.append(el('button', { type: 'button', id: 'cell-confirm-box', disabled: typeof g !== 'number',
+      text: t('cell.confirmBox', { cls: typeof g === 'number' ? groupName(g) : '—' }),
+      onclick: () => { const now = groupOf(state.cells.get(cell.id) || cell); if (typeof now === 'number') api.reassign(cell.id, now); } }));
+  }
+  bar.append(el('button', { type: 'button', id: 'cell-delete', class: 'danger', text: t('cell.deleteBox'),
+    onclick: () => {
+      if (!window.confirm(t('cell.deleteConfirm', { name: cell.name }))) return;
+      const fid = cell.field;
+      api.removeCell(cell.id);
+      clearCell();
+      if (fid && state.fields.has(fid)) api.showField(fid);
+      else api.showView('review', true);
+    } }));
+  return bar;
 }
 
 // The part that changes with a reassignment or the threshold.
@@ -114,7 +141,7 @@ export function renderVerdict() {
   body.replaceChildren(
     el('p', { class: 'prediction', dataset: { group: typeof g === 'number' ? state.info.classes[g] : g } }, sw,
       el('span', { class: 'pred-label', text: className(cell.label) }), ' ',
-      el('span', { class: 'conf', text: t('cell.confidence', { p: confPct(cell.confidence) }) })),
+      el('span', { class: 'conf', text: t('cell.confidence', { p: pct(cell.confidence) }) })),
     flags,
     el('div', { class: 'field' }, el('label', { for: 'cell-confirm', text: t('cell.confirm') }), confirm));
 }
@@ -216,5 +243,11 @@ export function refreshCell() {
   if (!c) { clearCell(); return; }
   view.cell = c;
   renderVerdict();
+  const btn = $('cell-confirm-box');
+  if (btn) {
+    const g = groupOf(c);
+    btn.disabled = typeof g !== 'number';
+    btn.textContent = t('cell.confirmBox', { cls: typeof g === 'number' ? groupName(g) : '—' });
+  }
 }
 export { UNIDENTIFIED };
