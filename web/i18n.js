@@ -14,7 +14,7 @@ export const STRINGS = {
     'input.drop': 'Drop cell images or a folder here, paste an image, or:',
     'input.files': 'Choose images', 'input.folder': 'Choose a folder', 'input.camera': 'Take a photo',
     'status.loading': 'Loading the model…',
-    'status.ready': 'Ready: model {model}, {n} classes, {isa} kernels. Add images to classify them.',
+    'status.ready': 'Ready. Add images to classify them.',
     'status.modelError': 'The model could not be loaded, so nothing can be classified: {error}',
     'status.notReady': 'The model is still loading; try again in a moment.',
     'status.restored': 'Restored the review in progress: {n} cells.',
@@ -46,11 +46,11 @@ export const STRINGS = {
     'cell.mapCaption': 'Your cell (ring) among the reference cells.',
     'cell.noMap': 'No reference map loaded.',
     'cell.confirm': 'Confirmed class',
-    'cell.ood': 'Out-of-distribution score {score} (threshold {t}).',
+    'cell.ood': 'How unlike the reference cells it is: {score}. Cells above {t} are not counted, because the model was not trained on images like them.',
     'cell.back': 'Back to the review',
     'cell.loadingCam': 'Computing the heatmap…',
     'cell.noImage': 'The image is no longer available.',
-    'flag.unidentified': 'Unidentified: the confidence is below the threshold ({t}).',
+    'flag.unidentified': 'Unidentified: the model is less sure of this cell than the confidence threshold ({t}) asks, so it waits for your call.',
     'flag.ood': 'This does not look like a CellaVision-style single-cell image. It is kept out of the differential.',
     'flag.reassigned': 'Reassigned by you (model said {cls}).',
     'flag.error': 'Could not classify: {error}',
@@ -116,7 +116,7 @@ export const STRINGS = {
     'careful.label': 'Careful mode',
     'careful.note': 'Each cell is classified in 8 orientations (rotated and mirrored) and the results averaged: steadier calls, about 6 times slower. Applies to images added from now on.',
     'careful.cell': 'Classified in careful mode (8 orientations averaged).',
-    'threshold.note': 'Cells below this confidence go to Unidentified. Default {d}, from the model card.',
+    'threshold.note': 'A cell the model is less sure of than this goes to Unidentified, for you to classify. Higher: fewer mistakes left to the model, more cells for you. The default ({d}) was chosen on the model’s test images: About gives its numbers.',
     'export.csv': 'Export CSV', 'export.json': 'Export JSON',
     'sample.title': 'Sample', 'sample.label': 'Sample',
     'sample.new': 'New', 'sample.edit': 'Rename', 'sample.delete': 'Delete',
@@ -168,6 +168,10 @@ export const STRINGS = {
     'map.regionsNote': 'Shaded by the class most common among the reference cells nearby.',
     'about.title': 'About the model',
     'about.model': 'Model', 'about.name': 'Name', 'about.classes': 'Classes', 'about.input': 'Input size', 'about.kernels': 'Kernels',
+    'about.engine': 'Engine', 'about.engineValue': 'C99 int8 engine compiled to WebAssembly, run in {n} background threads (Web Workers) of this page',
+    'about.subset': 'subset: {n} images per class',
+    'about.thresholdWords': 'A cell whose highest class probability is below this threshold is put in Unidentified, for a person to classify.',
+    'about.oodWords': 'A cell whose features are far from every reference cell is excluded from the count: the model was not trained on images like it.',
     'about.size': 'Model file',
     'about.accuracy': 'Accuracy', 'about.macroF1': 'Macro F1', 'about.n': 'Test images',
     'about.metrics': 'Per-class metrics (test set)',
@@ -189,7 +193,7 @@ export const STRINGS = {
     'about.use': 'Intended use',
     'about.caveats': 'Caveats',
     'about.disclaimer': 'This is a research and education tool. It is not a diagnostic device and must not be used for clinical decisions.',
-    'about.english': '(The model card’s text is in English.)',
+    'about.english': '(Some of the model card’s text is in English only.)',
     'about.full': 'Full model card (text)',
     'about.noCard': 'The model card could not be loaded: {error}',
     'about.notMeasured': 'not measured',
@@ -237,16 +241,16 @@ export const STRINGS = {
     'tab.cell': 'Célula', 'tab.review': 'Revisión', 'tab.map': 'Mapa', 'tab.about': 'Acerca de',
     'update.text': 'Hay una versión nueva de la aplicación.',
     'update.reload': 'Actualizar ahora', 'update.later': 'Más tarde',
-    'input.title': 'Añadir imágenes',
+    'input.title': 'Agregar imágenes',
     'input.drop': 'Suelte aquí imágenes de células o una carpeta, pegue una imagen, o:',
-    'input.files': 'Elegir imágenes', 'input.folder': 'Elegir una carpeta', 'input.camera': 'Hacer una foto',
+    'input.files': 'Elegir imágenes', 'input.folder': 'Elegir una carpeta', 'input.camera': 'Tomar una foto',
     'status.loading': 'Cargando el modelo…',
-    'status.ready': 'Listo: modelo {model}, {n} clases, núcleos {isa}. Añada imágenes para clasificarlas.',
+    'status.ready': 'Listo. Agregue imágenes para clasificarlas.',
     'status.modelError': 'No se pudo cargar el modelo, así que no se puede clasificar nada: {error}',
     'status.notReady': 'El modelo aún se está cargando; inténtelo de nuevo en un momento.',
     'status.restored': 'Se ha recuperado la revisión en curso: {n} células.',
     'status.opened': 'Muestra {id} abierta: {n} células.', 'status.openedOne': 'Muestra {id} abierta: 1 célula.',
-    'status.openedEmpty': 'Muestra {id} abierta: todavía no tiene células. Añada imágenes arriba.',
+    'status.openedEmpty': 'Muestra {id} abierta: todavía no tiene células. Agregue imágenes arriba.',
     'status.skipped': 'Se omitieron {n} archivos que no son imágenes.',
     'status.done': 'Se clasificaron {n} imágenes en {s} s ({rate} imágenes/s).',
     'status.doneOne': 'Se clasificó {name} en {ms} ms.',
@@ -260,7 +264,7 @@ export const STRINGS = {
     'examples.title': 'Ejemplos',
     'examples.note': 'Dos imágenes del conjunto PBC por clase (CC BY 4.0) y dos fotos de campo completo (BCDD, MIT; sangre de cerdo tomada con celular, CC0). Pulse una para clasificarla.',
     'examples.item': 'Clasificar ejemplo: {cls}',
-    'cell.empty': 'Añada una imagen o elija un ejemplo para ver aquí su clasificación.',
+    'cell.empty': 'Agregue una imagen o elija un ejemplo para ver aquí su clasificación.',
     'cell.prediction': 'Predicción',
     'cell.confidence': '{p} de confianza',
     'cell.probs': 'Probabilidades',
@@ -273,11 +277,11 @@ export const STRINGS = {
     'cell.mapCaption': 'Su célula (anillo) entre las células de referencia.',
     'cell.noMap': 'No hay mapa de referencia cargado.',
     'cell.confirm': 'Clase confirmada',
-    'cell.ood': 'Puntuación fuera de distribución {score} (umbral {t}).',
+    'cell.ood': 'Qué tan distinta es de las células de referencia: {score}. Las células por encima de {t} no se cuentan, porque el modelo no se entrenó con imágenes como ellas.',
     'cell.back': 'Volver a la revisión',
     'cell.loadingCam': 'Calculando el mapa de calor…',
     'cell.noImage': 'La imagen ya no está disponible.',
-    'flag.unidentified': 'No identificada: la confianza está por debajo del umbral ({t}).',
+    'flag.unidentified': 'No identificada: el modelo está menos seguro de esta célula de lo que pide el umbral de confianza ({t}), así que espera su decisión.',
     'flag.ood': 'Esto no parece una imagen de una sola célula al estilo CellaVision. Queda fuera del recuento diferencial.',
     'flag.reassigned': 'Reasignada por usted (el modelo dijo {cls}).',
     'flag.error': 'No se pudo clasificar: {error}',
@@ -287,7 +291,7 @@ export const STRINGS = {
     'reassign.label': 'Mover a', 'reassign.open': 'Abrir célula', 'reassign.auto': 'Decisión del modelo ({cls})',
     'gallery.help': 'Seleccione una célula con un clic o con las flechas y elija su clase (teclas 1–8, U para no identificada, 0 para la decisión del modelo) o arrástrela a un grupo. Intro la abre.',
     'gallery.item': '{name}: {cls}, {p}',
-    'gallery.empty': 'Aún no hay células. Añada imágenes arriba.',
+    'gallery.empty': 'Aún no hay células. Agregue imágenes arriba.',
     'diff.title': 'Recuento diferencial',
     'diff.class': 'Clase', 'diff.count': 'Número', 'diff.pct': '%',
     'diff.note': 'Los porcentajes son sobre los {n} leucocitos contados (las seis clases de leucocitos); los eritroblastos y las plaquetas se cuentan aparte. Fuera del recuento: no identificadas {u}, excluidas {x}, fallidas {f}.',
@@ -343,7 +347,7 @@ export const STRINGS = {
     'careful.label': 'Modo cuidadoso',
     'careful.note': 'Cada célula se clasifica en 8 orientaciones (giradas y en espejo) y se promedian los resultados: decisiones más estables, unas 6 veces más lento. Se aplica a las imágenes que se agreguen desde ahora.',
     'careful.cell': 'Clasificada en modo cuidadoso (8 orientaciones promediadas).',
-    'threshold.note': 'Las células por debajo de esta confianza pasan a No identificadas. Valor por defecto {d}, de la ficha del modelo.',
+    'threshold.note': 'Una célula de la que el modelo está menos seguro que esto pasa a No identificadas, para que usted la clasifique. Más alto: menos errores del modelo y más células para usted. El valor por defecto ({d}) se eligió con las imágenes de prueba del modelo: en Acerca de están sus cifras.',
     'export.csv': 'Exportar CSV', 'export.json': 'Exportar JSON',
     'sample.title': 'Muestra', 'sample.label': 'Muestra',
     'sample.new': 'Nueva', 'sample.edit': 'Renombrar', 'sample.delete': 'Eliminar',
@@ -394,7 +398,11 @@ export const STRINGS = {
     'map.regions': 'Mostrar regiones por clase',
     'map.regionsNote': 'Sombreadas según la clase más frecuente entre las células de referencia cercanas.',
     'about.title': 'Acerca del modelo',
-    'about.model': 'Modelo', 'about.name': 'Nombre', 'about.classes': 'Clases', 'about.input': 'Tamaño de entrada', 'about.kernels': 'Núcleos',
+    'about.model': 'Modelo', 'about.name': 'Nombre', 'about.classes': 'Clases', 'about.input': 'Tamaño de entrada', 'about.kernels': 'Rutinas de cálculo (kernels)',
+    'about.engine': 'Motor', 'about.engineValue': 'motor int8 en C99 compilado a WebAssembly, ejecutado en {n} hilos en segundo plano (Web Workers) de esta página',
+    'about.subset': 'subconjunto: {n} imágenes por clase',
+    'about.thresholdWords': 'Una célula cuya probabilidad de clase más alta está por debajo de este umbral pasa a No identificadas, para que una persona la clasifique.',
+    'about.oodWords': 'Una célula cuyas características están lejos de todas las células de referencia se excluye del recuento: el modelo no se entrenó con imágenes como ella.',
     'about.size': 'Archivo del modelo',
     'about.accuracy': 'Exactitud', 'about.macroF1': 'F1 macro', 'about.n': 'Imágenes de prueba',
     'about.metrics': 'Métricas por clase (conjunto de prueba)',
@@ -415,14 +423,14 @@ export const STRINGS = {
     'about.citation': 'Cita',
     'about.use': 'Uso previsto',
     'about.caveats': 'Advertencias',
-    'about.disclaimer': 'Es una herramienta de investigación y docencia. No es un producto sanitario de diagnóstico y no debe usarse para decisiones clínicas.',
-    'about.english': '(El texto de la ficha del modelo está en inglés.)',
+    'about.disclaimer': 'Es una herramienta de investigación y docencia. No es un dispositivo médico de diagnóstico y no debe usarse para decisiones clínicas.',
+    'about.english': '(Parte del texto de la ficha del modelo está solo en inglés.)',
     'about.full': 'Ficha completa del modelo (texto)',
     'about.noCard': 'No se pudo cargar la ficha del modelo: {error}',
     'about.notMeasured': 'no medido',
     'about.privacy': 'Privacidad: todo se ejecuta en esta página. Las imágenes y los resultados nunca se envían a ninguna parte; la revisión se guarda en el almacenamiento de este navegador hasta que la borre.',
     'about.offline': 'Funciona sin conexión después de la primera visita y se puede instalar como aplicación.',
-    'disclaimer.short': 'Herramienta de investigación y docencia, no un producto sanitario de diagnóstico.',
+    'disclaimer.short': 'Herramienta de investigación y docencia, no un dispositivo médico de diagnóstico.',
     'privacy': 'Las imágenes y los resultados no salen de este dispositivo.',
     'error.tooLarge': 'imagen demasiado grande ({mb} MB; el límite es {max} MB)',
     'error.read': 'no se pudo leer el archivo',
@@ -457,6 +465,37 @@ export const STRINGS = {
     'cell.deleteConfirm': '¿Eliminar {name}? Ya no se contará.',
   },
 };
+
+// The model card's texts (models/model-card.json, written in English by scripts/model/evaluate.py) in
+// Colombian Spanish, by their exact English text. A text not here (a new card) is shown in English,
+// and About says so (about.english); tests/browser/locale.test.mjs checks the shipped card is covered.
+const CARD_ES = {
+  'Research and education only: demonstrating in-browser classification of single peripheral blood cell images of the kind found in the PBC dataset (CellaVision DM96, May-Grünwald Giemsa stain, one cell centred per image). It is NOT a medical or diagnostic device and must not be used for diagnosis, screening or treatment decisions.':
+    'Solo para investigación y docencia: muestra la clasificación, en el navegador, de imágenes de una sola célula de sangre periférica como las del conjunto PBC (CellaVision DM96, tinción de May-Grünwald Giemsa, una célula centrada por imagen). NO es un dispositivo médico ni de diagnóstico y no debe usarse para decisiones de diagnóstico, tamizaje o tratamiento.',
+  'The splits are image-level: the dataset carries no patient or slide ids, so near-duplicate cells from one donor may sit on both sides of a split and the test figures may be optimistic for new patients.':
+    'Las particiones son por imagen: el conjunto de datos no trae identificadores de paciente ni de lámina, así que células casi idénticas de un mismo donante pueden quedar a ambos lados de una partición, y las cifras de prueba pueden ser optimistas para pacientes nuevos.',
+  'All images come from one laboratory, one scanner (CellaVision DM96) and one staining protocol; accuracy on other microscopes, stains, magnifications or smartphone photos is not measured.':
+    'Todas las imágenes vienen de un solo laboratorio, un solo escáner (CellaVision DM96) y un solo protocolo de tinción; la exactitud con otros microscopios, tinciones, aumentos o fotos tomadas con celular no está medida.',
+  'Only the 8 classes of normal peripheral blood cells (plus immature granulocytes) are known to the model; blasts, abnormal lymphocytes, smudge cells, artefacts and other cell types are forced into one of the 8 classes (the unidentified threshold and the reference-map OOD score only partly catch this).':
+    'El modelo solo conoce las 8 clases de células normales de sangre periférica (más los granulocitos inmaduros); blastos, linfocitos atípicos, sombras nucleares (células de Gumprecht), artefactos y otros tipos celulares quedan asignados a la fuerza a una de las 8 clases (el umbral de no identificadas y la puntuación fuera de distribución del mapa de referencia solo detectan una parte).',
+  'About 25% of the published images are held back by the data provider and were not used here; the published PBC dataset has 17,092 images, this share 12,755.':
+    'Cerca del 25 % de las imágenes publicadas las retiene el proveedor de los datos y no se usaron aquí; el conjunto PBC publicado tiene 17.092 imágenes y esta parte, 12.755.',
+  "On VAL, with the calibrated probabilities (softmax(logits / T), T as written into the model file), fit an isotonic (monotone increasing) regression of 'prediction is correct' on the max probability. The threshold is the smallest val max-probability at which this estimated accuracy reaches 90%, rounded down to 3 decimals. A prediction whose max probability is below the threshold is shown as 'unidentified': at such confidences fewer than 90% of val predictions are correct. If the estimate never reaches 90% the threshold is 1.0 (everything unidentified).":
+    'En el conjunto de validación, con las probabilidades calibradas (softmax(logits / T), con la T escrita en el archivo del modelo), se ajusta una regresión isotónica (monótona creciente) de «la predicción es correcta» sobre la probabilidad máxima. El umbral es la menor probabilidad máxima de validación a la que esa exactitud estimada llega al 90 %, redondeada hacia abajo a 3 decimales. Una predicción cuya probabilidad máxima está por debajo del umbral se muestra como «no identificada»: con esas confianzas, menos del 90 % de las predicciones de validación son correctas. Si la estimación nunca llega al 90 %, el umbral es 1,0 (todo queda sin identificar).',
+  'temperature scaling, T minimises the val NLL of softmax(logits / T); log-spaced grid over 0.3..5.0 then a finer grid around the best':
+    'escalado de temperatura: T minimiza la log-verosimilitud negativa de validación de softmax(logits / T); primero una cuadrícula logarítmica de 0,3 a 5,0 y luego una más fina alrededor del mejor valor',
+  'fixed stratified 70/10/20 image-level split (models/TRAINING.md)': 'partición fija y estratificada 70/10/20 por imagen (models/TRAINING.md)',
+  'PBC dataset (normal peripheral blood cells), training share': 'Conjunto PBC (células normales de sangre periférica), parte de entrenamiento',
+  'generated non-cell images are easy negatives; real-world out-of-distribution inputs (other stains, scanners, phone photos of smears, abnormal cells) are not measured':
+    'las imágenes generadas que no son células son negativos fáciles; no está medido con entradas reales fuera de distribución (otras tinciones, escáneres, fotos de extendidos tomadas con celular, células anormales)',
+};
+
+// A text of the model card in the current language: {text, translated} (translated false: left in English).
+export function cardText(s) {
+  if (!s || lang === 'en') return { text: s || '', translated: true };
+  const es = lang === 'es' ? CARD_ES[s] : undefined;
+  return es ? { text: es, translated: true } : { text: s, translated: false };
+}
 
 const CLASS_NAMES = {
   en: { basophil: 'Basophil', eosinophil: 'Eosinophil', erythroblast: 'Erythroblast', ig: 'Immature granulocyte',
@@ -543,6 +582,18 @@ function fmt(x, digits) {
 
 export function pct(p, digits = 1) {
   return `${fmt(100 * p, digits)}%`;
+}
+
+// A probability or confidence as a percentage that is never rounded to a certainty: above 99.9% it
+// reads ">99.9%", below 0.1% "<0.1%" (the model is never sure, and a 100% would read as if it were).
+// digits 0 (gallery captions) keeps one decimal where whole numbers would round to 100% or 0%.
+export function confPct(p, digits = 1) {
+  if (!Number.isFinite(p)) return '—';
+  const v = 100 * p;
+  if (!(v <= 99.9)) return `>${fmt(99.9, 1)}%`;
+  if (!(v >= 0.1)) return `<${fmt(0.1, 1)}%`;
+  const d = digits < 1 && (v >= 99.5 || v < 0.5) ? 1 : digits;
+  return `${fmt(v, d)}%`;
 }
 
 export function num(x, digits = 2) {

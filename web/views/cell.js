@@ -2,7 +2,7 @@
 // class activation map over the image (opacity slider, class choice), the cell on the reference map,
 // and its confirmed class.
 import { state, groupOf, groupName, classColour, el, UNIDENTIFIED } from '../state.js';
-import { t, className, pct, num, errorText } from '../i18n.js';
+import { t, className, pct, confPct, num, errorText } from '../i18n.js';
 import { drawScatter } from './map.js';
 import { fillChoices, parseChoice } from './review.js';
 
@@ -74,7 +74,7 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
     probs.append(el('div', { class: `prob${k === cell.index ? ' top' : ''}`, role: 'listitem', dataset: { class: c } },
       el('span', { class: 'pname', text: className(c) }),
       el('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
-      el('span', { class: 'pval', text: pct(cell.probs[k]) })));
+      el('span', { class: 'pval', text: confPct(cell.probs[k]) })));
   });
   verdict.append(el('h4', { text: t('cell.probs') }), probs);
 
@@ -84,7 +84,7 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
   if (state.map && state.mapOk && cell.ood && Number.isFinite(cell.ood.x)) {
     mapPanel.append(el('button', { type: 'button', class: 'mini-link', 'aria-label': t('tab.map'), onclick: () => api.showView('map', true) }, mini),
       el('p', { class: 'muted small', text: t('cell.mapCaption') }),
-      el('p', { class: 'small', text: t('cell.ood', { score: cell.ood.score.toFixed(4), t: state.map.ood.threshold }) }));
+      el('p', { class: 'small', text: t('cell.ood', { score: num(cell.ood.score, 4), t: num(state.map.ood.threshold, 4) }) }));
   } else mapPanel.append(el('p', { class: 'muted', text: state.mapError ? t('map.unavailable', { error: state.mapError }) : t('cell.noMap') }));
 
   art.replaceChildren(head, fieldBar || '', el('div', { class: 'cell-grid' }, verdict, camPanel, mapPanel));
@@ -141,7 +141,7 @@ export function renderVerdict() {
   body.replaceChildren(
     el('p', { class: 'prediction', dataset: { group: typeof g === 'number' ? state.info.classes[g] : g } }, sw,
       el('span', { class: 'pred-label', text: className(cell.label) }), ' ',
-      el('span', { class: 'conf', text: t('cell.confidence', { p: pct(cell.confidence) }) })),
+      el('span', { class: 'conf', text: t('cell.confidence', { p: confPct(cell.confidence) }) })),
     flags,
     el('div', { class: 'field' }, el('label', { for: 'cell-confirm', text: t('cell.confirm') }), confirm));
 }

@@ -2,7 +2,7 @@
 // differential count (table + chart), the confidence threshold, reassignment by click, keyboard or
 // drag, and export.
 import { state, groupOf, groupName, groupId, counts, classColour, GREY, UNIDENTIFIED, el } from '../state.js';
-import { t, className, pct, num, errorText, getLang, onLangChange } from '../i18n.js';
+import { t, className, pct, confPct, num, errorText, getLang, onLangChange } from '../i18n.js';
 import { onSampleChange } from '../samples.js';
 import { reportStale } from './report.js';
 import { summary, countSettings, setCountSettings, parseWbc, WBC_MAX } from '../counting.js';
@@ -149,7 +149,7 @@ export function buildGroups() {
 
 function itemLabel(c) {
   if (!c.ok) return `${c.name}: ${t('flag.error', { error: errorText(c.error) })}`;
-  return t('gallery.item', { name: c.name, cls: groupName(groupOf(c)), p: pct(c.confidence) });
+  return t('gallery.item', { name: c.name, cls: groupName(groupOf(c)), p: confPct(c.confidence) });
 }
 
 function makeItem(c) {
@@ -178,7 +178,7 @@ function refreshItem(li, c) {
     li.querySelector('.error').textContent = t('flag.error', { error: errorText(c.error) });
     return;
   }
-  li.querySelector('.conf').textContent = pct(c.confidence, 0);
+  li.querySelector('.conf').textContent = confPct(c.confidence, 0);
   const flags = li.querySelector('.flags');
   flags.replaceChildren();
   if (c.ood && c.ood.flagged) flags.append(el('span', { class: 'flag ood', title: t('flag.ood'), text: '⚠' }));
