@@ -4,7 +4,7 @@
 // classifies a box centred on it (app.js addFieldCell). The photo shown is the worker's reduced copy
 // (worker.js VIEW_SIDE); boxes are placed in the photo's own pixels, so they fit it at any zoom.
 import { state, groupOf, groupName, classColour, GREY, el } from '../state.js';
-import { t, pct, onLangChange } from '../i18n.js';
+import { t, confPct, onLangChange } from '../i18n.js';
 import { summary } from '../counting.js';
 import { progress } from '../differential.js';
 
@@ -112,7 +112,7 @@ function drawBoxes() {
     const tag = typeof g === 'number' ? name : t(`field.tag.${g}`);      // short: the boxes are small
     const b = el('button', { type: 'button', class: `fbox${c.edge ? ' edge' : ''}${c.userAdded ? ' user' : ''}${c.confirmed !== null && c.confirmed !== undefined ? ' confirmed' : ''}`,
       dataset: { id: String(c.id), group: c.ok ? (typeof g === 'number' ? state.info.classes[g] : g) : 'error', box: c.box.join(',') },
-      'aria-label': t('field.box', { name: c.name, cls: name, p: c.ok ? pct(c.confidence, 0) : '—' }),
+      'aria-label': t('field.box', { name: c.name, cls: name, p: c.ok ? confPct(c.confidence, 0) : '—' }),
       onclick: () => api.openCell(c.id) }, el('span', { class: 'fbox-label', text: tag }));
     b.style.left = `${(100 * x0) / f.width}%`;
     b.style.top = `${(100 * y0) / f.height}%`;
