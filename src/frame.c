@@ -745,11 +745,13 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
 /* whole fields: every white cell */
 
 #define LOC_RBC_D 14                /* the locator's work scale: a red cell about this many work px across */
-#define LOC_MIN_NUC_PERMILLE 400    /* a white cell's nucleus covers >= 0.2 red-cell areas; a platelet less */
+#define LOC_MIN_NUC_PERMILLE 550    /* a white cell's nucleus covers >= 0.55 red-cell areas; a platelet less */
 #define LOC_CLUMP_PERMILLE 3000     /* more than 3 red-cell areas of nucleus: cells touching, or a clump */
 #define LOC_SMALL_R16 (5 * 16)      /* a locator ruler under 10 work px across is measured again above it */
 #define LOC_DARK_LUMA 48            /* the background is looked for among pixels brighter than this */
+#define LOC_VOID_GROW 1             /* ... in its nucleus box grown by this many work px */
 #define LOC_VOID_PCT 5               /* a group with more void than this around it is the surround, not a cell */
+#define LOC_SPLIT_PERMILLE 600     /* ... split into its nucleus pieces of at least 0.6 red-cell areas */
 #define LOC_BOX_RBC_PCT 175         /* a white cell is about 1.75 red cells across (BCDD: 95 px boxes, 55 px red cells) */
 
 static int void_near(const bc_frame_scratch *fs, const work *wk, const int bx[4]) {
@@ -873,6 +875,41 @@ static void locate_pass(bc_frame_scratch *fs, const bc_frame_image *im, work *wk
   field_nucleus(fs, im, wk);
 }
 
+/* One located cell from its nucleus box bx (work px, inclusive) of area work px: the box 1.75 red cells across
+ * (or 1.15 x the nucleus if larger) on the nucleus centre, flags, kept in reading order. */
+static void add_cell(bc_frame_cells *out, const bc_frame_scratch *fs, const work *wk, const bc_frame_image *im,
+                     const int bx[4], int area, int64_t rbc_area16, int64_t d16, int flags) {
+  bc_frame_cell c;
+  int64_t side, cx2, cy2;
+  out->total++;
+  memset(&c, 0, sizeof c);
+  c.nx0 = bx[0] * wk->f;
+  c.ny0 = bx[1] * wk->f;
+  c.nx1 = (bx[2] + 1) * wk->f < im->w ? (bx[2] + 1) * wk->f : im->w;
+  c.ny1 = (bx[3] + 1) * wk->f < im->h ? (bx[3] + 1) * wk->f : im->h;
+  c.nucleus_permille = rbc_area16 > 0 ? (int)((int64_t)area * 16 * 1000 / rbc_area16) : 0;
+  c.flags = flags;
+  if (bx[0] <= 0 || bx[1] <= 0 || bx[2] >= wk->W - 1 || bx[3] >= wk->H - 1 || void_near(fs, wk, bx)) c.flags |= BC_CELL_EDGE;
+  if (c.nucleus_permille > LOC_CLUMP_PERMILLE) c.flags |= BC_CELL_CLUMP;
+  side = (int64_t)(c.nx1 - c.nx0 > c.ny1 - c.ny0 ? c.nx1 - c.nx0 : c.ny1 - c.ny0) * 115 / 100;
+  if (d16 > 0 && d16 * LOC_BOX_RBC_PCT / 1600 > side) side = d16 * LOC_BOX_RBC_PCT / 1600;
+  if (d16 == 0) side = side * 16 / 11;
+  cx2 = (int64_t)c.nx0 + c.nx1;
+  cy2 = (int64_t)c.ny0 + c.ny1;
+  c.x0 = clamp_int(floor_div(cx2 - side, 2), 0, im->w);
+  c.y0 = clamp_int(floor_div(cy2 - side, 2), 0, im->h);
+  c.x1 = clamp_int(floor_div(cx2 + side + 1, 2), 0, im->w);
+  c.y1 = clamp_int(floor_div(cy2 + side + 1, 2), 0, im->h);
+  if (out->n < BC_FRAME_MAX_CELLS) {   /* reading order: top to bottom, then left to right */
+    int j = out->n++;
+    while (j > 0 && (out->cell[j - 1].ny0 > c.ny0 || (out->cell[j - 1].ny0 == c.ny0 && out->cell[j - 1].nx0 > c.nx0))) {
+      out->cell[j] = out->cell[j - 1];
+      j--;
+    }
+    out->cell[j] = c;
+  }
+}
+
 bc_status bc_frame_locate(bc_frame_scratch *fs, const bc_frame_image *im, const bc_frame_result *scale,
                           bc_frame_cells *out) {
   work wk;
@@ -910,38 +947,24 @@ bc_status bc_frame_locate(bc_frame_scratch *fs, const bc_frame_image *im, const 
   out->work_factor = wk.f;
   out->rbc_diameter_x16 = (int)d16;
   for (a = 0; a < np; a++) {
-    bc_frame_cell c;
-    int bx[4], area;
-    int64_t side, cx2, cy2;
+    int bx[4], area, b, big = 0;
     if (piece_root(pc, a) != a) continue;
     area = group_box(pc, np, a, bx);
     if (area < min_area) { out->small++; continue; }
-    if (void_share_pct(fs, &wk, bx, gap) > LOC_VOID_PCT) continue;
-    out->total++;
-    memset(&c, 0, sizeof c);
-    c.nx0 = bx[0] * wk.f;
-    c.ny0 = bx[1] * wk.f;
-    c.nx1 = (bx[2] + 1) * wk.f < im->w ? (bx[2] + 1) * wk.f : im->w;
-    c.ny1 = (bx[3] + 1) * wk.f < im->h ? (bx[3] + 1) * wk.f : im->h;
-    c.nucleus_permille = rbc_area16 > 0 ? (int)((int64_t)area * 16 * 1000 / rbc_area16) : 0;
-    if (bx[0] <= 0 || bx[1] <= 0 || bx[2] >= wk.W - 1 || bx[3] >= wk.H - 1 || void_near(fs, &wk, bx)) c.flags |= BC_CELL_EDGE;
-    if (c.nucleus_permille > LOC_CLUMP_PERMILLE) c.flags |= BC_CELL_CLUMP;
-    side = (int64_t)(c.nx1 - c.nx0 > c.ny1 - c.ny0 ? c.nx1 - c.nx0 : c.ny1 - c.ny0) * 115 / 100;
-    if (d16 > 0 && d16 * LOC_BOX_RBC_PCT / 1600 > side) side = d16 * LOC_BOX_RBC_PCT / 1600;
-    if (d16 == 0) side = side * 16 / 11;
-    cx2 = (int64_t)c.nx0 + c.nx1;
-    cy2 = (int64_t)c.ny0 + c.ny1;
-    c.x0 = clamp_int(floor_div(cx2 - side, 2), 0, im->w);
-    c.y0 = clamp_int(floor_div(cy2 - side, 2), 0, im->h);
-    c.x1 = clamp_int(floor_div(cx2 + side + 1, 2), 0, im->w);
-    c.y1 = clamp_int(floor_div(cy2 + side + 1, 2), 0, im->h);
-    if (out->n < BC_FRAME_MAX_CELLS) {   /* reading order: top to bottom, then left to right */
-      int j = out->n++;
-      while (j > 0 && (out->cell[j - 1].ny0 > c.ny0 || (out->cell[j - 1].ny0 == c.ny0 && out->cell[j - 1].nx0 > c.nx0))) {
-        out->cell[j] = out->cell[j - 1];
-        j--;
+    if (void_share_pct(fs, &wk, bx, LOC_VOID_GROW) > LOC_VOID_PCT) continue;
+    /* a clump whose nuclei are apart (white cells touching by their cytoplasm): one cell per large piece */
+    if (rbc_area16 > 0 && (int64_t)area * 16 * 1000 > rbc_area16 * LOC_CLUMP_PERMILLE)
+      for (b = 0; b < np; b++)
+        big += piece_root(pc, b) == a && (int64_t)pc[b * 6 + P_AREA] * 16 * 1000 >= rbc_area16 * LOC_SPLIT_PERMILLE;
+    if (big >= 2) {
+      for (b = 0; b < np; b++) {
+        const int32_t *p = pc + b * 6;
+        const int pb[4] = {p[P_X0], p[P_Y0], p[P_X1], p[P_Y1]};
+        if (piece_root(pc, b) != a || (int64_t)p[P_AREA] * 16 * 1000 < rbc_area16 * LOC_SPLIT_PERMILLE) continue;
+        add_cell(out, fs, &wk, im, pb, p[P_AREA], rbc_area16, d16, BC_CELL_CLUMP);
       }
-      out->cell[j] = c;
+    } else {
+      add_cell(out, fs, &wk, im, bx, area, rbc_area16, d16, 0);
     }
   }
   return BC_OK;

@@ -125,7 +125,7 @@ void bc_frame_crop_for_box(const bc_frame_result *scale, int w, int h, const bc_
 
 /* Every white cell in a field, given the field's scale (*scale from bc_frame_analyse on the same image): the
  * nucleus mask at a work scale of about 14 px per red cell (at most fs->cap work px), nucleus pieces within
- * 0.3 red cells of each other grouped into one cell, groups smaller than 0.2 red-cell areas counted as
+ * 0.3 red cells of each other grouped into one cell, groups smaller than 0.55 red-cell areas counted as
  * platelets/specks and skipped. Without a ruler the analysis scale and fixed work-px sizes are used. The same
  * errors as bc_frame_analyse; *out is always written (empty on error). Allocates nothing. */
 bc_status bc_frame_locate(bc_frame_scratch *fs, const bc_frame_image *im, const bc_frame_result *scale,
