@@ -11,12 +11,15 @@
  *   f = bc_wasm_field_load(e, bytes_ptr, len)   decode (EXIF orientation applied) + locate; NULL on error.
  *     f: int32 {n, total, small, work_factor, rbc_diameter_x16, then n x {x0 y0 x1 y1 nx0 ny0 nx1 ny1
  *     nucleus_permille flags}} (bc_frame_cells); bc_wasm_field_info(): int32[4] {w, h, orientation, rgba_ptr}
+ *   f = bc_wasm_field_load_pixels(e, rgba_ptr, w, h)   the same from decoded RGBA8 pixels (copied)
  *   status = bc_wasm_field_classify(e, x0, y0, x1, y1)   one cell box of the field -> the results above
  *   bc_wasm_field_free()
  *
  * One engine per worker; nothing here allocates per image. */
 #include <emscripten.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "engine.h"
 #include "preprocess.h"
 
@@ -113,6 +116,27 @@ EMSCRIPTEN_KEEPALIVE const bc_frame_cells *bc_wasm_field_load(bc_engine *e, cons
   bc_image_free(&field);
   s = bc_decode(bytes, n, 1, &field, msg, sizeof msg);
   if (s == BC_OK) s = bc_engine_locate(e, field.px, field.w, field.h, 4, &field_scale, &field_cells, msg, sizeof msg);
+  if (s != BC_OK) { bc_image_free(&field); set_error(s, msg); return NULL; }
+  last_error[0] = 0;
+  return &field_cells;
+}
+
+/* Already decoded pixels (RGBA8, e.g. a WebP or TIFF the browser or a JS decoder read): copied, then located. */
+EMSCRIPTEN_KEEPALIVE const bc_frame_cells *bc_wasm_field_load_pixels(bc_engine *e, const uint8_t *rgba, int w, int h) {
+  char msg[256] = "";
+  bc_status s;
+  bc_image_free(&field);
+  if (w < 1 || h < 1) { set_error(BC_ERR_ARGUMENT, "bad pixel buffer for the locator (no pixels)"); return NULL; }
+  if (w > BC_MAX_IMAGE_DIM || h > BC_MAX_IMAGE_DIM || (long long)w * h > BC_MAX_IMAGE_PIXELS) {
+    set_error(BC_ERR_TOO_LARGE, "image too large for the locator (over 16384 px a side or 40 megapixels)");
+    return NULL;
+  }
+  field.px = (uint8_t *)malloc((size_t)w * (size_t)h * 4);   /* freed by bc_image_free (stb's free) */
+  if (!field.px) { set_error(BC_ERR_NOMEM, "out of memory"); return NULL; }
+  memcpy(field.px, rgba, (size_t)w * (size_t)h * 4);
+  field.w = w;
+  field.h = h;
+  s = bc_engine_locate(e, field.px, w, h, 4, &field_scale, &field_cells, msg, sizeof msg);
   if (s != BC_OK) { bc_image_free(&field); set_error(s, msg); return NULL; }
   last_error[0] = 0;
   return &field_cells;

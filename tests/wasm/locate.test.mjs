@@ -70,3 +70,17 @@ test('bad input to the locator: clear errors, and the engine goes on', async () 
   assert.equal(e.fieldPixels(), null);
   e.free();
 });
+
+test('a field from decoded pixels gives the same cells and probabilities as from its file', async () => {
+  const e = await loadEngine(model, { wasmBinary });
+  const a = e.locateField(readFileSync(F + 'pig-389_JPG.jpg'));
+  const px = e.fieldPixels();
+  const pa = a.cells.map((c) => e.classifyFieldCell(c.box).probsArray);
+  const b = e.locateFieldPixels(px.data, px.width, px.height);
+  assert.ok(b.ok);
+  assert.deepEqual(b.cells, a.cells);
+  b.cells.forEach((c, i) => assert.deepEqual(e.classifyFieldCell(c.box).probsArray, pa[i]));
+  assert.match(e.locateFieldPixels(new Uint8Array(4), 0, 1).error, /no pixels/);
+  assert.match(e.locateFieldPixels(new Uint8Array(4), 20000, 1).error, /too large/);
+  e.free();
+});

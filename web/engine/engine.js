@@ -7,6 +7,7 @@
 //   engine.frame() -> how the last image was framed (src/frame.h): {path: 'rbc'|'cell'|'centre', ...}
 //   const f = engine.locateField(imageBytes);   // whole fields: {ok, width, height, orientation, rbcDiameterPx,
 //                                               //  cells: [{box, nucleus, nucleusRbcAreas, edge, clump}], total, small}
+//   engine.locateFieldPixels(rgba, width, height)   // the same from decoded RGBA pixels
 //   engine.classifyFieldCell([x0, y0, x1, y1]) -> as classify(), for one box of that field (as oriented)
 //   engine.fieldPixels() -> {width, height, data: RGBA Uint8ClampedArray} ; engine.releaseField()
 //
@@ -135,11 +136,22 @@ export class Engine {
   // Whole-field photos: decode (the JPEG's EXIF orientation applied, so boxes are in the image as shown)
   // and find every white cell. The decoded field stays in the engine until releaseField() or the next call.
   locateField(bytes) {
-    const mod = this.mod;
     bytes = new Uint8Array(bytes);
     const p = this._stage(bytes);
     if (!p) return { ok: false, error: 'out of memory' };
-    const c = mod._bc_wasm_field_load(this.e, p, bytes.length);
+    return this._field(this.mod._bc_wasm_field_load(this.e, p, bytes.length));
+  }
+
+  // The same from decoded RGBA pixels (a WebP, GIF, AVIF or TIFF the browser or a JS decoder read; or a field
+  // kept in the page, to locate or classify again without the file).
+  locateFieldPixels(rgba, width, height) {
+    const p = this._stage(rgba);
+    if (!p) return { ok: false, error: 'out of memory' };
+    return this._field(this.mod._bc_wasm_field_load_pixels(this.e, p, width, height));
+  }
+
+  _field(c) {
+    const mod = this.mod;
     if (!c) return { ok: false, error: mod.UTF8ToString(mod._bc_wasm_error()) };
     const head = new Int32Array(mod.HEAP32.buffer, c, 5);
     const n = head[0];
