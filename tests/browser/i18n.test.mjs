@@ -14,7 +14,7 @@ test('Spanish UI renders from the browser language, and the switch changes it', 
   assert.equal(await page.inputValue('#lang'), 'es');
   assert.equal((await page.textContent('#tab-cell')).trim(), 'Célula');
   assert.match(await page.textContent('#tab-review'), /Revisión/);
-  assert.match(await page.textContent('#status'), /^Listo: modelo/);
+  assert.match(await page.textContent('#status'), /^Listo\. Agregue imágenes/);
   assert.match(await page.textContent('label[for="files"]'), /Elegir imágenes/);
   assert.match(await page.title(), /clasificador de células sanguíneas/);
 
@@ -35,7 +35,7 @@ test('Spanish UI renders from the browser language, and the switch changes it', 
   await page.click('#tab-about');
   await page.waitForSelector('#about .confusion');
   assert.match(await page.textContent('#about'), /Acerca del modelo/);
-  assert.match(await page.textContent('#about'), /No es un producto sanitario de diagnóstico/);
+  assert.match(await page.textContent('#about'), /No es un dispositivo médico de diagnóstico/);
   // A review mark's time stays on one line ("2:18 a. m." had left "m." alone on the phone).
   const at = await page.evaluate(async () => (await import('./i18n.js')).dateTimeText(new Date(2026, 11, 2, 2, 18), 'es-CO'));
   assert.match(at, /2:18/);

@@ -113,3 +113,40 @@ test('confidence is never shown as 100% or 0%: ">99.9%" and "<0.1%", with the lo
     await context.close();
   }
 });
+
+test('words: the ready message has no engine internals (they are on About); Colombian Spanish; About in Spanish throughout', async () => {
+  const card = JSON.parse(readFileSync(root + 'web/models/model-card.json', 'utf8'));
+  const cardTexts = [card.intended_use, ...(card.caveats || []), card.unidentified_threshold?.rule, card.calibration?.method,
+    card.data?.split, card.data?.name, card.reference_map?.ood?.caveat].filter((s) => typeof s === 'string' && s.length > 20);
+  assert.ok(cardTexts.length >= 5, 'the shipped model card has its texts');
+  for (const [locale, ready, about] of [['en-US', /^Ready\. Add images to classify them\.$/, 'About'], ['es-CO', /^Listo\. Agregue imágenes para clasificarlas\.$/, 'Acerca de']]) {
+    const { context, page, errors } = await openApp(browser, server.url, { locale });
+    const status = (await page.textContent('#status')).trim();
+    assert.match(status, ready);
+    assert.doesNotMatch(status, /cellnet|wasmsimd|kernels|núcleos|int8/);
+    const notes = await page.textContent('#threshold-note');
+    assert.match(notes, locale === 'es-CO' ? /No identificadas, para que usted la clasifique/ : /goes to Unidentified, for you to classify/);
+    assert.ok(notes.includes(about), `the threshold note points to ${about}: ${notes}`);
+    await page.click('#tab-about');
+    await page.waitForSelector('#about h2');
+    const text = await page.textContent('#about');
+    const info = await page.evaluate(() => ({ isa: document.querySelector('#about').textContent.includes('wasmsimd') }));
+    assert.ok(info.isa, 'the kernels are named on About');
+    assert.match(text, /WebAssembly/);
+    if (locale === 'es-CO') {
+      const body = await page.textContent('body');
+      assert.match(await page.textContent('label[for="camera"]'), /Tomar una foto/);
+      assert.doesNotMatch(body, /Hacer una foto|producto sanitario|Núcleos|núcleos/);
+      assert.match(text, /dispositivo médico/);
+      assert.match(text, /Rutinas de cálculo \(kernels\)/);
+      for (const s of cardTexts) assert.ok(!text.includes(s), `the card's English text is translated: "${s.slice(0, 60)}…"`);
+      assert.match(text, /Solo para investigación y docencia/);
+      assert.match(text, /Advertencias/);
+      assert.equal(await page.$('#about-english'), null, 'no "in English only" note: every card text has its Spanish');
+    } else {
+      for (const s of cardTexts) assert.ok(text.includes(s), `English: the card's text as written: "${s.slice(0, 60)}…"`);
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});

@@ -1,7 +1,8 @@
 // about.js - the model card: accuracy, per-class metrics, confusion matrix as a heatmap,
 // calibration, thresholds, the dataset and its citation, intended use and the disclaimer.
 import { state, el, svg, classColour } from '../state.js';
-import { t, className, pct, num } from '../i18n.js';
+import { t, className, pct, num, cardText } from '../i18n.js';
+import { POOL_SIZE } from '../boot.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,11 +19,14 @@ export function renderAbout(mapBase) {
   const card = state.card;
   const info = state.info;
   const parts = [el('h2', { text: t('about.title') })];
+  // The model card's own texts, in the UI's language where a translation exists (i18n.js cardText).
+  let untranslated = 0;
+  const C = (s) => { const r = cardText(s); if (!r.translated) untranslated++; return r.text; };
   parts.push(el('p', { class: 'disclaimer', role: 'note', text: t('about.disclaimer') }));
 
   const model = [];
   if (info) model.push([t('about.name'), info.modelName], [t('about.classes'), info.classes.map(className).join(', ')],
-    [t('about.input'), `${info.inputSize} × ${info.inputSize}`], [t('about.kernels'), info.isa]);
+    [t('about.input'), `${info.inputSize} × ${info.inputSize}`], [t('about.engine'), t('about.engineValue', { n: POOL_SIZE })], [t('about.kernels'), info.isa]);
   if (card?.model?.bytes) model.push([t('about.size'), `${num(card.model.bytes / 1024, 0)} KiB`]);
   parts.push(el('section', { class: 'panel' }, el('h3', { text: t('about.model') }), dl(model)));
 
@@ -39,7 +43,7 @@ export function renderAbout(mapBase) {
         el('div', { class: 'kpi' }, el('span', { class: 'kpi-v', text: P(test.accuracy) }), el('span', { class: 'kpi-k', text: t('about.accuracy') })),
         el('div', { class: 'kpi' }, el('span', { class: 'kpi-v', text: N(test.macro_f1) }), el('span', { class: 'kpi-k', text: t('about.macroF1') })),
         el('div', { class: 'kpi' }, el('span', { class: 'kpi-v', text: String(test.n ?? '—') }), el('span', { class: 'kpi-k', text: t('about.n') }))),
-      card.data?.subset ? el('p', { class: 'muted small', text: `subset: ${card.data.limit_per_class} per class` }) : null));
+      card.data?.subset ? el('p', { class: 'muted small', text: t('about.subset', { n: card.data.limit_per_class }) }) : null));
 
     const rows = classes.map((c) => {
       const m = test.per_class?.[c] || {};
@@ -60,7 +64,7 @@ export function renderAbout(mapBase) {
     const sec = el('section', { class: 'panel' }, el('h3', { text: t('about.calibration') }),
       dl([[t('about.temperature'), N(cal.temperature, 2)],
         [t('about.ece'), t('about.eceValue', { before: N(cal.test?.ece_T1), after: N(cal.test?.ece_T) })]]),
-      el('p', { class: 'muted small', text: cal.method || '' }));
+      el('p', { class: 'muted small', text: C(cal.method) }));
     const rel = cal.test_reliability_T;
     if (Array.isArray(rel) && rel.length) sec.append(el('h4', { text: t('about.reliability') }), reliability(rel));
     parts.push(sec);
@@ -70,24 +74,25 @@ export function renderAbout(mapBase) {
   const ood = state.map?.ood || card.reference_map?.ood;
   const k = state.map?.knn?.k || card.reference_map?.knn?.k;
   const thr = el('section', { class: 'panel' }, el('h3', { text: t('about.threshold') }));
-  if (ut) thr.append(el('p', { text: t('about.thresholdValue', { t: N(ut.value, 2), c: P(ut.test?.coverage), a: P(ut.test?.accuracy_accepted) }) }),
-    el('p', { class: 'muted small', text: ut.rule || '' }));
-  if (ood) thr.append(el('h3', { text: t('about.ood') }),
-    el('p', { text: t('about.oodValue', { t: ood.threshold, k: k ?? '—', fpr: P(ood.rates?.fpr), tpr: P(ood.rates?.tpr) }) }),
-    el('p', { class: 'muted small', text: ood.caveat || '' }));
+  if (ut) thr.append(el('p', { text: t('about.thresholdWords') }),
+    el('p', { text: t('about.thresholdValue', { t: N(ut.value, 2), c: P(ut.test?.coverage), a: P(ut.test?.accuracy_accepted) }) }),
+    el('p', { class: 'muted small', text: C(ut.rule) }));
+  if (ood) thr.append(el('h3', { text: t('about.ood') }), el('p', { text: t('about.oodWords') }),
+    el('p', { text: t('about.oodValue', { t: N(ood.threshold, 4), k: k ?? '—', fpr: P(ood.rates?.fpr), tpr: P(ood.rates?.tpr) }) }),
+    el('p', { class: 'muted small', text: C(ood.caveat) }));
   parts.push(thr);
 
   const data = card.data || {};
   parts.push(el('section', { class: 'panel' }, el('h3', { text: t('about.data') }),
-    el('p', { text: `${data.name || 'PBC dataset'} — ${data.licence || 'CC BY 4.0'}` }),
-    data.split ? el('p', { class: 'muted small', text: data.split }) : null,
+    el('p', { text: `${C(data.name || 'PBC dataset (normal peripheral blood cells), training share')} — ${data.licence || 'CC BY 4.0'}` }),
+    data.split ? el('p', { class: 'muted small', text: C(data.split) }) : null,
     el('h4', { text: t('about.citation') }),
     el('blockquote', { class: 'citation', text: data.citation || state.map?.citation || '' })));
 
-  const use = el('section', { class: 'panel' }, el('h3', { text: t('about.use') }), el('p', { text: card.intended_use || '' }));
-  if (Array.isArray(card.caveats) && card.caveats.length) use.append(el('h4', { text: t('about.caveats') }), el('ul', {}, card.caveats.map((c) => el('li', { text: c }))));
-  use.append(el('p', { class: 'muted small', text: t('about.english') }),
-    el('p', {}, el('a', { href: new URL('MODEL_CARD.md', mapBase).href, text: t('about.full') })));
+  const use = el('section', { class: 'panel' }, el('h3', { text: t('about.use') }), el('p', { text: C(card.intended_use) }));
+  if (Array.isArray(card.caveats) && card.caveats.length) use.append(el('h4', { text: t('about.caveats') }), el('ul', {}, card.caveats.map((c) => el('li', { text: C(c) }))));
+  if (untranslated) use.append(el('p', { class: 'muted small', id: 'about-english', text: t('about.english') }));
+  use.append(el('p', {}, el('a', { href: new URL('MODEL_CARD.md', mapBase).href, text: t('about.full') })));
   parts.push(use);
   parts.push(el('section', { class: 'panel' }, el('p', { text: t('about.privacy') }), el('p', { text: t('about.offline') })));
   root.replaceChildren(...parts);
