@@ -26,7 +26,8 @@ struct bc_engine {
   bc_engine_op *ops;
   uint8_t *rgb;
   bc_frame_result frame;    /* how the last image was framed */
-  float logits[BC_MODEL_MAX_CLASSES], probs[BC_MODEL_MAX_CLASSES];
+  float logits[BC_MODEL_MAX_CLASSES + BC_MODEL_MAX_SUBCLASSES], probs[BC_MODEL_MAX_CLASSES];
+  float subprobs[BC_MODEL_MAX_SUBCLASSES];   /* softmax within each class's sub-classes */
   float *embedding;
   float *cam_weights;       /* [K][C] dequantized LOGITS weights */
   int cam_value, emb_value;
@@ -147,7 +148,7 @@ bc_status bc_engine_load(const uint8_t *bytes, size_t n, bc_backend backend, bc_
   e->embedding = malloc((size_t)C * sizeof(float));
   e->cam_weights = malloc((size_t)K * C * sizeof(float));
   e->tta_input = malloc((size_t)m->input_size * m->input_size * 3);
-  e->tta_sum = malloc((size_t)(K + C) * sizeof(float));
+  e->tta_sum = malloc((size_t)(m->n_logits + C) * sizeof(float));
   if (!e->embedding || !e->cam_weights || !e->tta_input || !e->tta_sum) { bc_engine_free(e); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
   for (int k = 0; k < K; k++)
     for (int c = 0; c < C; c++) e->cam_weights[k * C + c] = head->w_scale[k] * (float)head->weights[k * C + c];
@@ -197,6 +198,16 @@ static void softmax_probs(bc_engine *e) {
   for (int k = 0; k < K; k++) mx = e->logits[k] / m->temperature > mx ? e->logits[k] / m->temperature : mx;
   for (int k = 0; k < K; k++) sum += (e->probs[k] = expf(e->logits[k] / m->temperature - mx));
   for (int k = 0; k < K; k++) e->probs[k] /= sum;
+  /* sub-classes: a softmax over each class's own, at temperature 1 (the calibration is the 8 classes') */
+  for (int j0 = 0; j0 < m->n_subclasses;) {
+    int j1 = j0;
+    float smx = -INFINITY, ssum = 0.0f;
+    while (j1 < m->n_subclasses && m->subclass_parent[j1] == m->subclass_parent[j0]) j1++;
+    for (int j = j0; j < j1; j++) smx = e->logits[K + j] > smx ? e->logits[K + j] : smx;
+    for (int j = j0; j < j1; j++) ssum += (e->subprobs[j] = expf(e->logits[K + j] - smx));
+    for (int j = j0; j < j1; j++) e->subprobs[j] /= ssum;
+    j0 = j1;
+  }
 }
 
 static void run_logits(bc_engine *e) {
@@ -204,7 +215,7 @@ static void run_logits(bc_engine *e) {
   const bc_op_desc *d = &m->ops[m->n_ops - 1];
   const bc_value *in = &m->values[d->input];
   const int8_t *x = e->values[d->input];
-  const int C = in->c, K = m->n_classes;
+  const int C = in->c, K = m->n_logits;
   for (int k = 0; k < K; k++) {
     int32_t acc = 0;
     const int8_t *w = d->weights + (size_t)k * C;
@@ -255,7 +266,7 @@ static void dihedral_view(const int8_t *src, int8_t *dst, int S, int d) {
  * the softmax of the mean logits. */
 static void forward_tta(bc_engine *e) {
   const bc_model *m = &e->model;
-  const int S = m->input_size, K = m->n_classes, C = m->values[e->emb_value].c;
+  const int S = m->input_size, K = m->n_logits, C = m->values[e->emb_value].c;
   const size_t len = (size_t)S * S * 3;
   memcpy(e->tta_input, e->values[0], len);
   for (int i = 0; i < K + C; i++) e->tta_sum[i] = 0.0f;
@@ -357,6 +368,14 @@ bc_status bc_engine_cam(const bc_engine *e, int k, float *out) {
 const bc_model *bc_engine_model(const bc_engine *e) { return &e->model; }
 int bc_engine_input_size(const bc_engine *e) { return e->model.input_size; }
 int bc_engine_num_classes(const bc_engine *e) { return e->model.n_classes; }
+int bc_engine_num_subclasses(const bc_engine *e) { return e->model.n_subclasses; }
+const char *bc_engine_subclass_name(const bc_engine *e, int j) {
+  return j >= 0 && j < e->model.n_subclasses ? e->model.subclass_names[j] : "";
+}
+int bc_engine_subclass_parent(const bc_engine *e, int j) {
+  return j >= 0 && j < e->model.n_subclasses ? e->model.subclass_parent[j] : -1;
+}
+const float *bc_engine_subprobs(const bc_engine *e) { return e->subprobs; }
 const char *bc_engine_class_name(const bc_engine *e, int k) {
   return k >= 0 && k < e->model.n_classes ? e->model.class_names[k] : "";
 }
@@ -378,7 +397,7 @@ int bc_engine_num_ops(const bc_engine *e) { return e->model.n_ops; }
 uint64_t bc_engine_op_macs(const bc_engine *e, int i) {
   const bc_model *m = &e->model;
   const bc_op_desc *d = &m->ops[i];
-  if (d->type == BC_OP_LOGITS) return (uint64_t)m->n_classes * m->values[d->input].c;
+  if (d->type == BC_OP_LOGITS) return (uint64_t)m->n_logits * m->values[d->input].c;
   if (d->type != BC_OP_CONV && d->type != BC_OP_FC) return 0;
   const bc_value *in = &m->values[d->input], *out = &m->values[d->output];
   const uint64_t k = d->type == BC_OP_FC ? (uint64_t)in->c

@@ -31,6 +31,12 @@ int bc_backend_available(bc_backend backend);
 const bc_model *bc_engine_model(const bc_engine *e);
 int bc_engine_input_size(const bc_engine *e);
 int bc_engine_num_classes(const bc_engine *e);
+/* Sub-classes (model format version 2; 0 without): sub-class j refines class bc_engine_subclass_parent(e, j);
+ * a class's sub-classes are consecutive. bc_engine_subprobs(e)[j]: softmax within its class's sub-classes. */
+int bc_engine_num_subclasses(const bc_engine *e);
+const char *bc_engine_subclass_name(const bc_engine *e, int j);
+int bc_engine_subclass_parent(const bc_engine *e, int j);
+const float *bc_engine_subprobs(const bc_engine *e);
 const char *bc_engine_class_name(const bc_engine *e, int k);
 int bc_engine_embedding_dim(const bc_engine *e);
 int bc_engine_cam_height(const bc_engine *e);
@@ -68,7 +74,7 @@ void bc_engine_forward(bc_engine *e);
 void bc_engine_set_tta(bc_engine *e, int on);
 int bc_engine_tta(const bc_engine *e);
 
-const float *bc_engine_logits(const bc_engine *e);
+const float *bc_engine_logits(const bc_engine *e);   /* num_classes, then num_subclasses */
 const float *bc_engine_probs(const bc_engine *e);     /* softmax(logits / temperature) */
 const float *bc_engine_embedding(const bc_engine *e); /* dequantized GAP output */
 /* Class activation map of class k on the last feature map: cam_height*cam_width floats. */

@@ -249,9 +249,9 @@ static void parse_op(reader *r, bc_model *m, bc_op_desc *op, unsigned char *writ
       if (!is_last) { bad(r, "LOGITS must be the last op"); return; }
       in = &m->values[op->input];
       if (in->h != 1 || in->w != 1) { bad(r, "logits input must be 1x1xC"); return; }
-      op->weights = rd_weights(r, (uint64_t)m->n_classes * in->c);
-      op->w_scale = rd_f32_array(r, (size_t)m->n_classes, 1, "w_scale");
-      op->bias_f = rd_f32_array(r, (size_t)m->n_classes, 0, "bias");
+      op->weights = rd_weights(r, (uint64_t)m->n_logits * in->c);
+      op->w_scale = rd_f32_array(r, (size_t)m->n_logits, 1, "w_scale");
+      op->bias_f = rd_f32_array(r, (size_t)m->n_logits, 0, "bias");
       return;
     }
   }
@@ -265,7 +265,7 @@ static void check_budget(reader *r, const bc_model *m) {
     act += (uint64_t)m->values[v].h * m->values[v].w * m->values[v].c + 32;
   for (int i = 0; i < m->n_ops; i++) {
     const bc_op_desc *d = &m->ops[i];
-    if (d->type == BC_OP_LOGITS) { macs += (uint64_t)m->n_classes * m->values[d->input].c; continue; }
+    if (d->type == BC_OP_LOGITS) { macs += (uint64_t)m->n_logits * m->values[d->input].c; continue; }
     const bc_value *in = &m->values[d->input], *out = &m->values[d->output];
     const uint64_t pixels = (uint64_t)out->h * out->w;
     if (d->type == BC_OP_CONV || d->type == BC_OP_FC) {
@@ -292,6 +292,22 @@ static void check_budget(reader *r, const bc_model *m) {
     bad(r, "a forward pass needs %llu multiply-accumulates; the limit is %llu", (unsigned long long)macs, BC_MODEL_MAX_MACS);
 }
 
+/* A class or sub-class id: u32 length 1..31, then a-z 0-9 _ -. 0 (and r failed) when it is not one. */
+static int rd_id(reader *r, char out[32], const char *what, int k) {
+  const int len = rd_range(r, "class name length", 1, 31);
+  const uint8_t *s = take(r, (size_t)len, "class name");
+  if (!s) return 0;
+  for (int i = 0; i < len; i++) {
+    const char ch = (char)s[i];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
+      bad(r, "%s name %d has a character outside a-z 0-9 _ -", what, k);
+      return 0;
+    }
+    out[i] = ch;
+  }
+  return 1;
+}
+
 static void parse_body(reader *r, bc_model *m) {
   const int name_len = rd_range(r, "name length", 0, 64);
   const uint8_t *name = take(r, (size_t)name_len, "name");
@@ -301,19 +317,17 @@ static void parse_body(reader *r, bc_model *m) {
     m->name[i] = (char)name[i];
   }
   m->n_classes = rd_range(r, "class count", 2, BC_MODEL_MAX_CLASSES);
-  for (int k = 0; k < m->n_classes && !r->failed; k++) {
-    const int len = rd_range(r, "class name length", 1, 31);
-    const uint8_t *s = take(r, (size_t)len, "class name");
-    if (!s) return;
-    for (int i = 0; i < len; i++) {
-      const char ch = (char)s[i];
-      if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
-        bad(r, "class name %d has a character outside a-z 0-9 _ -", k);
-        return;
-      }
-      m->class_names[k][i] = ch;
+  for (int k = 0; k < m->n_classes && !r->failed; k++)
+    if (!rd_id(r, m->class_names[k], "class", k)) return;
+  if (m->version >= 2) {
+    m->n_subclasses = rd_range(r, "sub-class count", 0, BC_MODEL_MAX_SUBCLASSES);
+    for (int j = 0; j < m->n_subclasses && !r->failed; j++) {
+      m->subclass_parent[j] = rd_range(r, "sub-class parent", 0, m->n_classes - 1);
+      if (r->failed || !rd_id(r, m->subclass_names[j], "sub-class", j)) return;
+      if (j > 0 && m->subclass_parent[j] < m->subclass_parent[j - 1]) { bad(r, "sub-classes must be in the order of their classes"); return; }
     }
   }
+  m->n_logits = m->n_classes + m->n_subclasses;
   m->input_size = rd_range(r, "input size", 16, 512);
   m->resize_mode = rd_range(r, "resize mode", 0, 1);   /* preprocess.h: BC_RESIZE_CENTRE, BC_RESIZE_FRAME */
   for (int c = 0; c < 3; c++) {
@@ -374,10 +388,11 @@ bc_status bc_model_parse(const uint8_t *bytes, size_t n, bc_model *m, char *msg,
   if (memcmp(bytes, "BCNN", 4) != 0) { bad(&r, "not a bloodcell model (bad magic)"); return BC_ERR_BAD_MODEL; }
   r.off = 4;
   const uint32_t version = rd_u32(&r, "version");
-  if (version != BC_MODEL_VERSION) {
-    bad(&r, "model format version %u is not supported (this engine reads version %d)", version, BC_MODEL_VERSION);
+  if (version < 1 || version > BC_MODEL_VERSION) {
+    bad(&r, "model format version %u is not supported (this engine reads versions 1 to %d)", version, BC_MODEL_VERSION);
     return BC_ERR_MODEL_VERSION;
   }
+  m->version = (int)version;
   const uint32_t size = rd_u32(&r, "file size");
   const uint32_t crc = rd_u32(&r, "checksum");
   if (size != n) { bad(&r, "header says %u bytes but the file has %zu (truncated or padded)", size, n); return BC_ERR_BAD_MODEL; }

@@ -14,9 +14,10 @@
 #include "bc_status.h"
 #include "ops.h"
 
-#define BC_MODEL_VERSION 1
+#define BC_MODEL_VERSION 2          /* the newest version read; version 1 (no sub-classes) is read too */
 #define BC_MODEL_MAX_BYTES (64u << 20)
 #define BC_MODEL_MAX_CLASSES 32
+#define BC_MODEL_MAX_SUBCLASSES 32   /* version 2: sub-classes under the classes (band / segmented ...) */
 #define BC_MODEL_MAX_VALUES 512
 #define BC_MODEL_MAX_OPS 512
 #define BC_MODEL_MAX_VALUE_ELEMS (1u << 24)
@@ -55,6 +56,11 @@ typedef struct bc_model {
   char name[65];
   int n_classes;
   char class_names[BC_MODEL_MAX_CLASSES][32];
+  int n_subclasses;             /* 0 in version 1 files */
+  int subclass_parent[BC_MODEL_MAX_SUBCLASSES];      /* the class each sub-class refines */
+  char subclass_names[BC_MODEL_MAX_SUBCLASSES][32];
+  int n_logits;                 /* LOGITS rows: n_classes, then n_subclasses */
+  int version;
   int input_size, resize_mode;
   float mean[3], std[3], temperature;
   int n_values, n_ops;

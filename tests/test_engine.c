@@ -85,8 +85,11 @@ static void test_loader(const uint8_t *model, size_t n) {
   /* Wrong magic, wrong version. */
   memcpy(buf, model, n); buf[0] = 'X';
   check(bc_engine_load(buf, n, BC_BACKEND_OWN, &e, msg, sizeof msg) == BC_ERR_BAD_MODEL && strstr(msg, "magic"), "bad magic rejected");
-  memcpy(buf, model, n); put_u32(buf + 4, 2);
-  check(bc_engine_load(buf, n, BC_BACKEND_OWN, &e, msg, sizeof msg) == BC_ERR_MODEL_VERSION && strstr(msg, "version 2"), "version 2 rejected");
+  memcpy(buf, model, n); put_u32(buf + 4, 3);
+  check(bc_engine_load(buf, n, BC_BACKEND_OWN, &e, msg, sizeof msg) == BC_ERR_MODEL_VERSION && strstr(msg, "version 3"), "version 3 rejected");
+  printf("  version message: %s\n", msg);
+  memcpy(buf, model, n); put_u32(buf + 4, 0);
+  check(bc_engine_load(buf, n, BC_BACKEND_OWN, &e, msg, sizeof msg) == BC_ERR_MODEL_VERSION, "version 0 rejected");
   printf("  version message: %s\n", msg);
   check(bc_engine_load(NULL, 0, BC_BACKEND_OWN, &e, msg, sizeof msg) == BC_ERR_BAD_MODEL, "empty model rejected");
   free(buf);
@@ -99,7 +102,8 @@ static void test_cases(const uint8_t *model, size_t n, const uint8_t *cases, siz
   uint32_t count, S, K;
   memcpy(&count, cases, 4); memcpy(&S, cases + 4, 4); memcpy(&K, cases + 8, 4);
   const size_t in_len = (size_t)S * S * 3, rec = in_len + 4 * K;
-  if (cn != 12 + count * rec || (int)S != bc_engine_input_size(e) || (int)K != bc_engine_num_classes(e)) {
+  if (cn != 12 + count * rec || (int)S != bc_engine_input_size(e) ||
+      (int)K != bc_engine_num_classes(e) + bc_engine_num_subclasses(e)) {
     check(0, "cases file does not match the model");
     bc_engine_free(e);
     return;
@@ -111,7 +115,7 @@ static void test_cases(const uint8_t *model, size_t n, const uint8_t *cases, siz
       const uint8_t *c = cases + 12 + i * rec;
       memcpy(bc_engine_input(e), c, in_len);
       bc_engine_forward(e);
-      float expect[BC_MODEL_MAX_CLASSES];
+      float expect[BC_MODEL_MAX_CLASSES + BC_MODEL_MAX_SUBCLASSES];
       memcpy(expect, c + in_len, 4 * K);
       float maxdiff = 0;
       for (uint32_t k = 0; k < K; k++) maxdiff = fmaxf(maxdiff, fabsf(bc_engine_logits(e)[k] - expect[k]));
@@ -125,6 +129,22 @@ static void test_cases(const uint8_t *model, size_t n, const uint8_t *cases, siz
   for (int k = 0; k < bc_engine_num_classes(e); k++) sum += bc_engine_probs(e)[k];
   snprintf(what, sizeof what, "probabilities sum to 1 (%.7f)", sum);
   check(fabsf(sum - 1.0f) < 1e-5f, what);
+  /* Sub-classes: consecutive per class, each class's sub-class probabilities a softmax of its own logits. */
+  for (int j0 = 0; j0 < bc_engine_num_subclasses(e);) {
+    const int parent = bc_engine_subclass_parent(e, j0), K8 = bc_engine_num_classes(e);
+    int j1 = j0;
+    float s = 0, mx = -INFINITY, worst_sub = 0;
+    while (j1 < bc_engine_num_subclasses(e) && bc_engine_subclass_parent(e, j1) == parent) j1++;
+    for (int j = j0; j < j1; j++) { s += bc_engine_subprobs(e)[j]; mx = fmaxf(mx, bc_engine_logits(e)[K8 + j]); }
+    float z = 0;
+    for (int j = j0; j < j1; j++) z += expf(bc_engine_logits(e)[K8 + j] - mx);
+    for (int j = j0; j < j1; j++)
+      worst_sub = fmaxf(worst_sub, fabsf(bc_engine_subprobs(e)[j] - expf(bc_engine_logits(e)[K8 + j] - mx) / z));
+    snprintf(what, sizeof what, "sub-classes of %s (%s .. %s): probabilities sum to 1 (%.7f), softmax of their logits (max |diff| %g)",
+             bc_engine_class_name(e, parent), bc_engine_subclass_name(e, j0), bc_engine_subclass_name(e, j1 - 1), s, worst_sub);
+    check(parent >= 0 && fabsf(s - 1.0f) < 1e-5f && worst_sub < 1e-6f, what);
+    j0 = j1;
+  }
   const int ch = bc_engine_cam_height(e), cw = bc_engine_cam_width(e);
   float *cam = malloc(sizeof(float) * ch * cw);
   float worst = 0;

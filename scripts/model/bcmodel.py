@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 
 MAGIC = b"BCNN"
-VERSION = 1
+VERSION = 2             # the newest; a graph without sub-classes is written as version 1 (byte-identical files)
 CONV, ADD, MAXPOOL, AVGPOOL, GAP, FC, LOGITS = range(1, 8)
 f32 = np.float32
 
@@ -25,8 +25,10 @@ def out_dim(n, k, s, d, pa, pb):
 
 
 class Graph:
-    def __init__(self, name, classes, input_size, mean, std, input_q, temperature=1.0, resize_mode=0):
+    def __init__(self, name, classes, input_size, mean, std, input_q, temperature=1.0, resize_mode=0, subclasses=()):
         self.name, self.classes, self.input_size = name, list(classes), int(input_size)
+        # version 2: [(parent class index, id)] in class order; the LOGITS rows are the classes, then these
+        self.subclasses = [(int(p), str(n)) for p, n in subclasses]
         self.resize_mode = int(resize_mode)   # models/FORMAT.md: 0 centre crop, 1 scale-aware framing
         self.mean, self.std, self.temperature = [float(x) for x in mean], [float(x) for x in std], float(temperature)
         self.values = []  # (h, w, c, scale, zp)
@@ -83,6 +85,10 @@ class Graph:
         u32(len(self.classes))
         for c in self.classes:
             u32(len(c)); b.extend(c.encode("ascii"))
+        if self.subclasses:
+            u32(len(self.subclasses))
+            for p, n in self.subclasses:
+                u32(p, len(n)); b.extend(n.encode("ascii"))
         u32(self.input_size, self.resize_mode)
         f32s(self.mean); f32s(self.std); f32s([self.temperature])
         u32(len(self.values))
@@ -112,7 +118,8 @@ class Graph:
                 u32(op["input"]); i8(op["w"]); f32s(op["w_scale"]); f32s(op["bias"])
         body = bytes(b)
         size = 16 + len(body)
-        return MAGIC + struct.pack("<III", VERSION, size, zlib.crc32(body) & 0xFFFFFFFF) + body
+        version = 2 if self.subclasses else 1
+        return MAGIC + struct.pack("<III", version, size, zlib.crc32(body) & 0xFFFFFFFF) + body
 
     # ---- reference execution --------------------------------------------------------------
     def run(self, x, return_values=False):
@@ -177,10 +184,15 @@ class Graph:
         if r.take(4) != MAGIC:
             raise ValueError("bad magic")
         version, size, crc = r.u32(3)
-        if version != VERSION or size != len(data) or zlib.crc32(data[16:]) & 0xFFFFFFFF != crc:
+        if not 1 <= version <= VERSION or size != len(data) or zlib.crc32(data[16:]) & 0xFFFFFFFF != crc:
             raise ValueError("bad header")
         name = r.take(r.u32()).decode()
         classes = [r.take(r.u32()).decode() for _ in range(r.u32())]
+        subclasses = []
+        if version >= 2:
+            for _ in range(r.u32()):
+                p = r.u32()
+                subclasses.append((p, r.take(r.u32()).decode()))
         size_, mode = r.u32(2)
         mean, std, (temp,) = r.f32(3), r.f32(3), r.f32(1)
         nv = r.u32()
@@ -188,7 +200,7 @@ class Graph:
         for _ in range(nv):
             h, w, c = r.u32(3); (s,) = r.f32(1); (z,) = r.i32(1)
             values.append((h, w, c, float(s), z))
-        g = Graph(name, classes, size_, mean, std, values[0][3:], float(temp), resize_mode=mode)
+        g = Graph(name, classes, size_, mean, std, values[0][3:], float(temp), resize_mode=mode, subclasses=subclasses)
         g.values = values
         for _ in range(r.u32()):
             t = r.u32()
@@ -217,7 +229,7 @@ class Graph:
                 g.ops.append(dict(type=FC, input=inp, output=out, clamp=clamp, w=r.i8(oc * ic).reshape(oc, ic),
                                   w_scale=r.f32(oc), bias=r.i32(oc)))
             elif t == LOGITS:
-                inp = r.u32(); k, ic = len(classes), values[inp][2]
+                inp = r.u32(); k, ic = len(classes) + len(subclasses), values[inp][2]
                 g.ops.append(dict(type=LOGITS, input=inp, w=r.i8(k * ic).reshape(k, ic), w_scale=r.f32(k), bias=r.f32(k)))
             else:
                 raise ValueError("bad op type %d" % t)
