@@ -78,6 +78,7 @@ typedef struct result {
   int placed;
   bc_place place;
   bc_frame_result frame;         /* how the preprocessing framed the cell (frame.h) */
+  float subprobs[BC_MODEL_MAX_SUBCLASSES];   /* model format 2: within each class's sub-classes */
 } result;
 
 typedef struct batch {
@@ -172,6 +173,7 @@ static void classify_into(bc_engine *e, const batch *b, const char *path, void *
   memcpy(r->probs, bc_engine_probs(e), (size_t)K * sizeof(float));
   memcpy(r->logits, bc_engine_logits(e), (size_t)K * sizeof(float));
   if (dim) memcpy(r->embedding, bc_engine_embedding(e), (size_t)dim * sizeof(float));
+  memcpy(r->subprobs, bc_engine_subprobs(e), (size_t)bc_engine_num_subclasses(e) * sizeof(float));
   r->best = 0;
   for (int k = 1; k < K; k++) if (r->probs[k] > r->probs[r->best]) r->best = k;
   if (b->map) { bc_refmap_place(b->map, bc_engine_embedding(e), scratch, &r->place); r->placed = 1; }
@@ -263,7 +265,9 @@ static void print_json(const batch *b, const bc_engine *e, const char *path, con
   for (int k = 0; k < K; k++) printf("%s\"%s\": %.6f", k ? ", " : "", bc_engine_class_name(e, k), r->probs[k]);
   printf("}, \"logits\": [");
   for (int k = 0; k < K; k++) printf("%s%.9g", k ? ", " : "", r->logits[k]);
-  printf("], \"ood_score\": ");
+  printf("]");
+  bc_cli_print_subclass(stdout, e, r->best, r->subprobs);
+  printf(", \"ood_score\": ");
   if (r->placed) {
     emit_json_number(stdout, r->place.score);
     printf(", \"map_xy\": [");

@@ -31,6 +31,30 @@ static const char *usage =
     "  --model FILE        the model (default models/bloodcell.bin)\n"
     "Exit status: 0 all read, 1 an image failed, 2 a usage or model error.\n";
 
+void bc_cli_print_subclass(FILE *f, const bc_engine *e, int best, const float *subprobs) {
+  const int M = bc_engine_num_subclasses(e);
+  int top = -1, first = 1;
+  if (M == 0) return;
+  for (int j = 0; j < M; j++)
+    if (bc_engine_subclass_parent(e, j) == best && (top < 0 || subprobs[j] > subprobs[top])) top = j;
+  fputs(", \"subclass\": ", f);
+  if (top < 0) { fputs("null", f); return; }
+  fputs("{\"label\": ", f);
+  emit_json_string(f, bc_engine_subclass_name(e, top));
+  fputs(", \"confidence\": ", f);
+  emit_json_number(f, subprobs[top]);
+  fputs(", \"probs\": {", f);
+  for (int j = 0; j < M; j++) {
+    if (bc_engine_subclass_parent(e, j) != best) continue;
+    if (!first) fputs(", ", f);
+    first = 0;
+    emit_json_string(f, bc_engine_subclass_name(e, j));
+    fputs(": ", f);
+    emit_json_number(f, subprobs[j]);
+  }
+  fputs("}}", f);
+}
+
 static void print_error(int json, const char *path, const char *why) {
   if (json) {
     fputs("{\"file\": ", stdout);
@@ -108,6 +132,7 @@ static int locate_one(bc_engine *e, int json, const char *path) {
           emit_json_number(stdout, p[k]);
         }
         putchar('}');
+        bc_cli_print_subclass(stdout, e, best, bc_engine_subprobs(e));
       }
       printf(", \"nucleus\": [%d, %d, %d, %d], \"nucleus_rbc_areas\": %.3f, \"edge\": %s, \"clump\": %s}", c->nx0, c->ny0,
              c->nx1, c->ny1, c->nucleus_permille / 1000.0, c->flags & BC_CELL_EDGE ? "true" : "false",

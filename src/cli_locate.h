@@ -2,6 +2,13 @@
 #ifndef BC_CLI_LOCATE_H
 #define BC_CLI_LOCATE_H
 
+#include <stdio.h>
+
 int bc_cli_locate(int argc, char **argv, const char *default_model);
+
+/* `, "subclass": {"label", "confidence", "probs": {...}}` for class `best` when the model has sub-classes
+ * (null when that class has none); nothing for a model without sub-classes. */
+struct bc_engine;
+void bc_cli_print_subclass(FILE *f, const struct bc_engine *e, int best, const float *subprobs);
 
 #endif

@@ -4,6 +4,7 @@
  *   status = bc_wasm_classify(e, bytes_ptr, len) 0 ok, else bc_wasm_error(); results below
  *   status = bc_wasm_classify_pixels(e, rgba_ptr, w, h, 4)
  *   bc_wasm_probs(e) / bc_wasm_logits(e) / bc_wasm_embedding(e): float* into the heap
+ *   bc_wasm_num_subclasses(e), bc_wasm_subclass_name(e, j), bc_wasm_subclass_parent(e, j), bc_wasm_subprobs(e)
  *   bc_wasm_cam(e, k, out_ptr) fills cam_h*cam_w floats; bc_wasm_rgb(e): S*S*3 bytes seen by the model
  *   bc_wasm_frame(e): int32[16], the last image's bc_frame_result (src/frame.h: path, rbc_diameter_x16, ...)
  *   bc_wasm_frame_pixels(rgba_ptr, w, h, channels): int32[16], the framing analysis alone (test and locator use)
@@ -86,6 +87,10 @@ EMSCRIPTEN_KEEPALIVE const bc_frame_result *bc_wasm_frame_pixels(const uint8_t *
 }
 EMSCRIPTEN_KEEPALIVE int bc_wasm_cam(bc_engine *e, int k, float *out) { return (int)bc_engine_cam(e, k, out); }
 EMSCRIPTEN_KEEPALIVE int bc_wasm_num_classes(bc_engine *e) { return bc_engine_num_classes(e); }
+EMSCRIPTEN_KEEPALIVE int bc_wasm_num_subclasses(bc_engine *e) { return bc_engine_num_subclasses(e); }
+EMSCRIPTEN_KEEPALIVE const char *bc_wasm_subclass_name(bc_engine *e, int j) { return bc_engine_subclass_name(e, j); }
+EMSCRIPTEN_KEEPALIVE int bc_wasm_subclass_parent(bc_engine *e, int j) { return bc_engine_subclass_parent(e, j); }
+EMSCRIPTEN_KEEPALIVE const float *bc_wasm_subprobs(bc_engine *e) { return bc_engine_subprobs(e); }
 EMSCRIPTEN_KEEPALIVE const char *bc_wasm_class_name(bc_engine *e, int k) { return bc_engine_class_name(e, k); }
 EMSCRIPTEN_KEEPALIVE int bc_wasm_input_size(bc_engine *e) { return bc_engine_input_size(e); }
 EMSCRIPTEN_KEEPALIVE int bc_wasm_embedding_dim(bc_engine *e) { return bc_engine_embedding_dim(e); }

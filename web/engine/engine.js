@@ -45,6 +45,10 @@ export class Engine {
     if (!this.e) throw new Error(mod.UTF8ToString(mod._bc_wasm_error()));
     this.classes = [];
     for (let k = 0; k < mod._bc_wasm_num_classes(this.e); k++) this.classes.push(mod.UTF8ToString(mod._bc_wasm_class_name(this.e, k)));
+    // Sub-classes (model format 2): [{id, parent (class id)}], a class's consecutive; [] for a version-1 model.
+    this.subclasses = [];
+    for (let j = 0; j < mod._bc_wasm_num_subclasses(this.e); j++)
+      this.subclasses.push({ id: mod.UTF8ToString(mod._bc_wasm_subclass_name(this.e, j)), parent: this.classes[mod._bc_wasm_subclass_parent(this.e, j)] });
     this.inputSize = mod._bc_wasm_input_size(this.e);
     this.embeddingDim = mod._bc_wasm_embedding_dim(this.e);
     this.camHeight = mod._bc_wasm_cam_height(this.e);
@@ -102,7 +106,17 @@ export class Engine {
     for (let k = 1; k < K; k++) if (probsArr[k] > probsArr[best]) best = k;
     const probs = {};
     this.classes.forEach((c, k) => { probs[c] = probsArr[k]; });
-    return { ok: true, label: this.classes[best], index: best, confidence: probsArr[best], probs, probsArray: probsArr, logits, embedding };
+    // The called class's sub-class (e.g. neutrophil: band or segmented), or null when it has none.
+    let subclass = null;
+    if (this.subclasses.length) {
+      const sp = new Float32Array(mod.HEAPF32.buffer, mod._bc_wasm_subprobs(this.e), this.subclasses.length);
+      const mine = this.subclasses.map((s, j) => [s, sp[j]]).filter(([s]) => s.parent === this.classes[best]);
+      if (mine.length) {
+        const top = mine.reduce((a, b) => (b[1] > a[1] ? b : a));
+        subclass = { label: top[0].id, confidence: top[1], probs: Object.fromEntries(mine.map(([s, p]) => [s.id, p])) };
+      }
+    }
+    return { ok: true, label: this.classes[best], index: best, confidence: probsArr[best], probs, probsArray: probsArr, logits, embedding, subclass };
   }
 
   cam(k) {
