@@ -37,7 +37,8 @@ before(() => {
   rmSync(dir, { recursive: true, force: true });
   for (const sub of ['fixtures', 'examples/set b', 'odd']) mkdirSync(dir + sub, { recursive: true });
   for (const f of readdirSync(root + 'tests/fixtures/images').filter((f) => f.endsWith('.jpg'))) copyFileSync(root + 'tests/fixtures/images/' + f, dir + 'fixtures/' + f);
-  for (const f of readdirSync(root + 'web/examples').filter((f) => f.endsWith('.jpg'))) copyFileSync(root + 'web/examples/' + f, dir + 'examples/set b/' + f);
+  // the single-cell examples (field-* are whole-field photos)
+  for (const f of readdirSync(root + 'web/examples').filter((f) => f.endsWith('.jpg') && !f.startsWith('field-'))) copyFileSync(root + 'web/examples/' + f, dir + 'examples/set b/' + f);
   copyFileSync(root + 'tests/fixtures/ambiguous/lymphocyte-monocyte-blend.jpg', dir + 'odd/blend.jpg');
   copyFileSync(root + 'tests/fixtures/noncell/flat-grey.png', dir + 'odd/flat-grey.png');
   writeFileSync(dir + 'odd/not-an-image.jpg', 'this is text, not a JPEG');
