@@ -450,6 +450,11 @@ int main(int argc, char **argv) {
     const bc_model *m = bc_engine_model(e);
     printf("model: %s\ninput: %dx%dx3\nclasses:", m->name, m->input_size, m->input_size);
     for (int k = 0; k < m->n_classes; k++) printf(" %s", m->class_names[k]);
+    if (m->n_subclasses) {
+      printf("\nsub-classes:");
+      for (int j = 0; j < m->n_subclasses; j++) printf(" %s/%s", m->class_names[m->subclass_parent[j]], m->subclass_names[j]);
+    }
+    printf("\nresize mode: %d (%s)", m->resize_mode, m->resize_mode ? "scale-aware framing" : "centre crop");
     uint64_t macs = 0;
     for (int i = 0; i < bc_engine_num_ops(e); i++) macs += bc_engine_op_macs(e, i);
     printf("\nops: %d\nMACs: %llu\nembedding: %d\ncam: %dx%d\nkernels: %s\n", m->n_ops, (unsigned long long)macs,

@@ -128,7 +128,10 @@ def quantize_input(u8_hwc, lut):
 def build_graph(model, cfg, layers, folded, ranges, name, weight_bits=8):
     mean, std, size = cfg["mean"], cfg["std"], cfg["size"]
     in_q = qparams(*ranges["input"])
-    g = bcmodel.Graph(name, cfg["classes"], size, mean, std, input_q=in_q)
+    # sub-classes (config "subclasses": [[class, id], ...] in class order) -> model format version 2
+    subs = [(cfg["classes"].index(c), n) for c, n in cfg.get("subclasses", [])]
+    g = bcmodel.Graph(name, cfg["classes"], size, mean, std, input_q=in_q, resize_mode=cfg.get("resize_mode", 0),
+                      subclasses=subs)
     vid = {"input": 0}
     shapes = {k: v for k, v in ranges["_shapes"].items()}
     for op in layers:
@@ -196,7 +199,9 @@ def main():
         pbc_data.fail(str(e))
     files = [r[0] for r in rows]
     limit = cfg.get("limit_per_class") or 0
-    cache = pbc_data.CACHE_DIR / (f"pbc_S{size}.npz" if not limit else f"pbc_S{size}_export.npz")
+    mode = cfg.get("resize_mode", 0)   # the preprocessing the model was trained with (models/FORMAT.md)
+    suffix = "" if mode == 0 else f"_m{mode}"
+    cache = pbc_data.CACHE_DIR / (f"pbc_S{size}{suffix}.npz" if not limit else f"pbc_S{size}{suffix}_export.npz")
     if limit:  # smoke checkpoints: only a few images per class and split
         keep, seen = [], {}
         for i, r in enumerate(rows):
@@ -206,7 +211,8 @@ def main():
                 keep.append(i)
         rows = [rows[i] for i in keep]
         files = [r[0] for r in rows]
-    images, labels = pbc_data.load_cache(data_dir, files, size, cache, verbose=False)
+    images, labels = pbc_data.load_cache(data_dir, files, size, cache, verbose=False, mode=mode)
+    K = len(cfg["classes"])
     split = np.array([r[2] for r in rows])
 
     # ---- calibration on training images (not augmented)
@@ -248,9 +254,10 @@ def main():
     # ---- parity fixture: the PIL reference preprocessing + the int8 simulation
     fixtures = sorted((ROOT / "tests/fixtures/images").glob("*.jpg"))
     if args.parity and fixtures:
-        rec = bytearray(struct.pack("<III", len(fixtures), size, len(cfg["classes"])))
+        rec = bytearray(struct.pack("<III", len(fixtures), size, K + len(cfg.get("subclasses", []))))
         for p in fixtures:
-            x = quantize_input(pbc_data.load_cell_image(str(p), size), lut)
+            u8 = pbc_data.load_cell_image(str(p), size) if mode == 0 else pbc_data.load_cell_image_c(str(p), size, mode)[0]
+            x = quantize_input(u8, lut)
             rec += x.tobytes() + g.run(x).astype("<f4").tobytes()
         with open(args.parity, "wb") as f:
             f.write(bytes(rec))
@@ -268,6 +275,7 @@ def main():
             with torch.no_grad():
                 lf = np.concatenate([model_f(images[idx[i:i + 128]]) for i in range(0, len(idx), 128)])
             lq = np.stack([g.run(quantize_input(images[i], lut)) for i in idx])
+            lf, lq = lf[:, :K], lq[:, :K]   # the 8 classes (sub-class logits follow)
             acc_f = float((lf.argmax(1) == labels[idx]).mean())
             acc_q = float((lq.argmax(1) == labels[idx]).mean())
             agree = float((lf.argmax(1) == lq.argmax(1)).mean())
