@@ -765,17 +765,37 @@ static int void_near(const bc_frame_scratch *fs, const work *wk, const int bx[4]
 /* A field whose red cells absorb red as well as green (a lilac stain, as in the pig-blood phone photos) puts
  * red cells, or their darker rims where they overlap, in Otsu's nucleus class: the class is then a large share
  * of the stained pixels, or mostly thin (few of its pixels have all 4 neighbours in it; real nuclei are
- * blobs). There the nucleus is the tail of the stained pixels instead: score 255 - sqrt(T_R T_G) above
- * median + LOC_TAIL_K (p90 - median). Needs the reduced copy again (masks overwrote it). Thresholds chosen on
- * the BCDD images and the pig-smartphone train/valid splits (docs/locate.md). */
+ * blobs). There the nucleus is found by its hue instead: a nucleus absorbs more red than blue (its dye is
+ * blue-violet), a red cell more blue than red, so the score is the optical densities OD_R - OD_B + OD_G / 2
+ * (x 40, + 64), and the nucleus its tail above median + LOC_TAIL_K (p90 - median) over the stained pixels.
+ * Needs the reduced copy again (masks overwrote it). Chosen on the BCDD images and the pig-smartphone
+ * train/valid splits (docs/locate.md). */
+static const uint8_t OD40[256] = {   /* round(40 * -ln(max(t, 1) / 255)): optical density x 40 */
+  222, 222, 194, 178, 166, 157, 150, 144, 138, 134, 130, 126, 122, 119, 116, 113,
+  111, 108, 106, 104, 102, 100, 98, 96, 95, 93, 91, 90, 88, 87, 86, 84,
+  83, 82, 81, 79, 78, 77, 76, 75, 74, 73, 72, 71, 70, 69, 69, 68,
+  67, 66, 65, 64, 64, 63, 62, 61, 61, 60, 59, 59, 58, 57, 57, 56,
+  55, 55, 54, 53, 53, 52, 52, 51, 51, 50, 49, 49, 48, 48, 47, 47,
+  46, 46, 45, 45, 44, 44, 43, 43, 43, 42, 42, 41, 41, 40, 40, 39,
+  39, 39, 38, 38, 37, 37, 37, 36, 36, 35, 35, 35, 34, 34, 34, 33,
+  33, 33, 32, 32, 32, 31, 31, 30, 30, 30, 29, 29, 29, 29, 28, 28,
+  28, 27, 27, 27, 26, 26, 26, 25, 25, 25, 25, 24, 24, 24, 23, 23,
+  23, 23, 22, 22, 22, 21, 21, 21, 21, 20, 20, 20, 20, 19, 19, 19,
+  19, 18, 18, 18, 18, 17, 17, 17, 17, 16, 16, 16, 16, 16, 15, 15,
+  15, 15, 14, 14, 14, 14, 13, 13, 13, 13, 13, 12, 12, 12, 12, 12,
+  11, 11, 11, 11, 11, 10, 10, 10, 10, 10, 9, 9, 9, 9, 9, 8,
+  8, 8, 8, 8, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6, 5,
+  5, 5, 5, 5, 4, 4, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3,
+  2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0,
+};
 #define LOC_NUC_SHARE_PCT 25        /* nucleus class above this share of the stained pixels: red cells in it */
-#define LOC_TAIL_K 3
+#define LOC_TAIL_K 4
 #define LOC_INNER_PCT 45            /* ... or under this share of its pixels inside it: red-cell rims */
 
 static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const work *wk) {
   const int n = wk->W * wk->H;
   int64_t hist[256], cnt = 0, acc = 0;
-  uint8_t lut[2][256];
+  uint8_t lut[3][256];
   int i, c, v, med = -1, p90 = -1, t;
   int64_t inner = 0;
   for (i = 0, cnt = 0, acc = 0; i < n; i++) {
@@ -789,7 +809,7 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const 
   }
   if (cnt == 0 || (acc * 100 <= cnt * LOC_NUC_SHARE_PCT && inner * 100 >= acc * LOC_INNER_PCT)) return;
   reduce(fs, im, (work *)wk);
-  for (c = 0; c < 2; c++)
+  for (c = 0; c < 3; c++)
     for (v = 0; v < 256; v++) {
       const int bg = wk->bg[c] > 0 ? wk->bg[c] : 1, tt = (v * 255 + bg / 2) / bg;
       lut[c][v] = (uint8_t)(tt > 255 ? 255 : tt);
@@ -797,7 +817,8 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const 
   memset(hist, 0, sizeof hist);
   for (i = 0; i < n; i++) {
     uint8_t *p = fs->rgb + (size_t)i * 3;
-    const int score = 255 - (int)isqrt64((int64_t)lut[0][p[0]] * lut[1][p[1]]);
+    const int od_r = OD40[lut[0][p[0]]], od_g = OD40[lut[1][p[1]]], od_b = OD40[lut[2][p[2]]];
+    const int raw = 64 + od_r - od_b + od_g / 2, score = raw < 0 ? 0 : raw > 255 ? 255 : raw;
     p[0] = (uint8_t)score;
     if (fs->flags[i] & (F_NUC | F_FG)) hist[score]++;
   }
@@ -807,7 +828,7 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const 
     if (p90 < 0 && acc * 10 >= cnt * 9) p90 = v;
   }
   t = med + LOC_TAIL_K * (p90 - med);
-  if (t < NUC_FLOOR) t = NUC_FLOOR;
+  if (t < 64) t = 64;   /* at least: absorbs more red than blue, with the green */
   /* the darker red-cell rims Otsu called nucleus stay out of the red-cell mask: they part touching cells, so
    * the ruler's inscribed disks fit single cells */
   for (i = 0; i < n; i++) {
