@@ -186,7 +186,9 @@ def main():
     all_paths = [data_dir / f for s in ("val", "test") for f, _ in items[s]]
     examples = []
     if EXAMPLES_JSON.is_file():
-        examples = [e for e in json.loads(EXAMPLES_JSON.read_text()) if (EXAMPLES_JSON.parent / e["file"]).is_file()]
+        # the single-cell examples (the field photos, "kind": "field", go through the locator and have no class)
+        examples = [e for e in json.loads(EXAMPLES_JSON.read_text())
+                    if e.get("kind") != "field" and "class" in e and (EXAMPLES_JSON.parent / e["file"]).is_file()]
         all_paths += [EXAMPLES_JSON.parent / e["file"] for e in examples]
     res, timing = run_engine(cli, model, model_bytes, all_paths, jobs=args.jobs, use_cache=not args.no_cache,
                              backend=args.backend)
