@@ -151,6 +151,37 @@ def evaluate_split(items, res, data_dir):
     return files, np.array(y, int), np.array(logits, np.float64).reshape(-1, len(CLASSES)), errors
 
 
+def subclass_metrics(items, res, data_dir):
+    """Sub-classes the file prefixes carry (pbc_data.SUBCLASS_LIST), through the engine's "subclass" call: per
+    class, among its images with a known sub-class, joint accuracy (class and sub-class right) and conditional
+    accuracy (sub-class right among those whose class is right), per sub-class recall, confusion."""
+    import pbc_data
+    out = {}
+    for c, subs in pbc_data.SUBCLASSES.items():
+        names = [n for _, n in subs]
+        rows = []
+        for f, ci in items:
+            j = pbc_data.subclass_of(f)
+            if j < 0 or pbc_data.SUBCLASS_LIST[j][0] != c:
+                continue
+            r = res[str(data_dir / f)]
+            if "error" in r:
+                continue
+            sub = (r.get("subclass") or {}).get("label") if r.get("label") == c else None
+            rows.append((pbc_data.SUBCLASS_LIST[j][1], r.get("label") == c, sub))
+        if not rows:
+            continue
+        right = [t for t in rows if t[1]]
+        out[c] = {"subclasses": names, "n": len(rows), "class_right": len(right),
+                  "joint_accuracy": round(sum(t[1] and t[2] == t[0] for t in rows) / len(rows), 4),
+                  "conditional_accuracy": round(sum(t[2] == t[0] for t in right) / len(right), 4) if right else None,
+                  "recall": {n: round(sum(t[2] == n for t in right if t[0] == n) / max(1, sum(t[0] == n for t in right)), 4)
+                             for n in names},
+                  "confusion_matrix": [[sum(t[0] == a and t[2] == b for t in right) for b in names] for a in names],
+                  "confusion_axes": "rows true sub-class, columns called, among the images whose class is right"}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="models/bloodcell.bin")
@@ -334,6 +365,8 @@ def main():
                         "agreement_with_float_on_test": agreement_with_float(train_dir, S["test"]["files"],
                                                                              S["test"]["pred"]),
                         "timing": timing_out},
+        "subclasses_int8_test": (subclass_metrics(items["test"], res, data_dir) if g.subclasses
+                                 else "none (the model has no sub-classes)"),
         "float_model": fm if fm else "not measured (no build/train/main/metrics.json)",
         "calibration": calib,
         "unidentified_threshold": threshold,

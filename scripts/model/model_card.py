@@ -84,6 +84,17 @@ def render_markdown(c):
           "## Confusion matrix (val, int8; rows true, columns predicted)\n",
           confusion_md(e["val"]["confusion_matrix"])]
 
+    sc = c.get("subclasses_int8_test")
+    if isinstance(sc, dict) and sc:
+        L += ["## Sub-classes (test, int8)\n",
+              "The second level the PBC file prefixes carry (band / segmented within neutrophil; promyelocyte / "
+              "myelocyte / metamyelocyte within ig), called by the engine within the class it calls. Joint: class and "
+              "sub-class right, over the class's test images with a known sub-class; conditional: sub-class right among "
+              "those whose class is right.\n",
+              table(["class", "sub-classes", "images", "joint accuracy", "conditional accuracy", "recall per sub-class"],
+                    [[k, " / ".join(v["subclasses"]), v["n"], pct(v["joint_accuracy"]),
+                      pct(v["conditional_accuracy"]) if v["conditional_accuracy"] is not None else "-",
+                      ", ".join(f"{n} {pct(r)}" for n, r in v["recall"].items())] for k, v in sc.items()])]
     L += ["## Calibration\n",
           f"{cal['method']}. Fitted temperature **T = {cal['temperature']}**, written to: {cal['written_to']}. "
           f"The engine's probabilities are softmax(logits / T).\n",
