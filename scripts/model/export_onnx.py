@@ -110,7 +110,7 @@ def build(g, qdq):
         else:
             raise ValueError(f"op {i}: type {t} has no ONNX mapping")
 
-    S, K = g.input_size, len(g.classes)
+    S, K = g.input_size, len(g.classes) + len(g.subclasses)   # the logits: the classes, then any sub-classes
     graph = helper.make_graph(o.nodes, f"{g.name}-{'qdq' if qdq else 'float'}",
                               [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, S, S])],
                               [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, K])], o.inits)
