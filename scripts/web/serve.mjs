@@ -1,7 +1,10 @@
 // A small static file server for web/ on 127.0.0.1 with the page's security headers.
 //   node scripts/web/serve.mjs [--root web] [--port 8000] [--quiet]
-// Binds only to the loopback address; refuses paths outside the root.
+// Binds only to the loopback address; refuses paths outside the root. Sends text, wasm and the model gzip-encoded
+// when the client accepts it (images are already compressed); a static host without compression is what the
+// page's byte budget is measured against too (docs/benchmarks.md).
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
@@ -31,6 +34,10 @@ const TYPES = {
   '.jpeg': 'image/jpeg', '.webp': 'image/webp', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.md': 'text/plain; charset=utf-8',
 };
 
+// Compressed once per file version (the ETag), kept in memory: the dev server serves one small tree.
+const GZIP_TYPES = new Set(['.html', '.js', '.mjs', '.css', '.json', '.webmanifest', '.wasm', '.bin', '.svg', '.md']);
+const gzipCache = new Map();
+
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
   let path = decodeURIComponent(url.pathname);
@@ -49,10 +56,18 @@ const server = createServer(async (req, res) => {
     if (!s.isFile()) throw new Error('not a file');
     headers['Content-Type'] = TYPES[extname(file).toLowerCase()] || 'application/octet-stream';
     // no-cache: the browser may keep a copy but asks each time; an unchanged file is a 304.
-    const etag = `W/"${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}"`;
+    const gzip = GZIP_TYPES.has(extname(file).toLowerCase()) && /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+    const etag = `W/"${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}${gzip ? '-gz' : ''}"`;
     headers.ETag = etag;
+    headers.Vary = 'Accept-Encoding';
     if ((req.headers['if-none-match'] || '').split(/\s*,\s*/).includes(etag)) { res.writeHead(304, headers).end(); return; }
-    const body = await readFile(file);
+    let body = await readFile(file);
+    if (gzip) {
+      if (!gzipCache.has(file + etag)) gzipCache.set(file + etag, gzipSync(body, { level: 9 }));
+      body = gzipCache.get(file + etag);
+      headers['Content-Encoding'] = 'gzip';
+    }
+    headers['Content-Length'] = body.length;
     res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : body);
   } catch {
     res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');
