@@ -16,6 +16,7 @@ import { Pool } from './pool.js';
 import * as fieldView from './views/field.js';
 import { summary } from './counting.js';
 import { progress } from './differential.js';
+import { initCounter, renderCounter } from './views/counter.js';
 
 const $ = (id) => document.getElementById(id);
 const MAP_URL = new URL('./models/reference-map.json', import.meta.url).href;
@@ -89,6 +90,20 @@ function setStatus(text, isError = false, key = null) {
 function setStatusKey(key, vars, isError = false) { setStatus(t(key, vars), isError, { key, vars, isError }); }
 
 // ---- views -------------------------------------------------------------------------------------
+// The sticky header's height, for what sticks below it (the review's selected-cell bar): it changes
+// with the language, the width and the badge, so it is measured, not assumed.
+new ResizeObserver(() => document.documentElement.style.setProperty('--head-h', `${Math.ceil(document.querySelector('header.top').getBoundingClientRect().height)}px`))
+  .observe(document.querySelector('header.top'));
+// The tab list scrolls sideways when the tabs do not fit: a fade and an arrow at the side that hides some.
+const tabList = document.querySelector('.tabs');
+function tabCue() {
+  tabList.classList.toggle('more-right', tabList.scrollLeft + tabList.clientWidth < tabList.scrollWidth - 1);
+  tabList.classList.toggle('more-left', tabList.scrollLeft > 1);
+}
+tabList.addEventListener('scroll', tabCue, { passive: true });
+new ResizeObserver(tabCue).observe(tabList);
+new MutationObserver(tabCue).observe(tabList, { subtree: true, characterData: true, childList: true });
+
 const VIEWS = ['cell', 'review', 'map', 'about'];
 let currentView = 'cell';
 function showView(name, focus = false) {
@@ -101,6 +116,8 @@ function showView(name, focus = false) {
     $(`view-${v}`).hidden = !on;
   }
   $('input').hidden = name === 'about' || name === 'map';
+  document.body.dataset.view = name;
+  renderCounter();
   review.queueThumbs();
   if (name === 'map') drawMain();
   if (name === 'about') renderAbout(MAP_BASE);
@@ -161,7 +178,7 @@ function revokeAllThumbs() {
 async function openCell(id, extras = null, opts = {}) {
   const cell = state.cells.get(id);
   if (!cell) return;
-  const fromReview = currentView === 'review' || currentView === 'map';
+  const fromReview = opts.fromReview ?? (currentView === 'review' || currentView === 'map');
   state.current = id;
   showView('cell');
   fieldView.hideField();
@@ -232,9 +249,10 @@ function addCellNow(cell, blob) {
 }
 
 // Commits a located field: its record, its photo and view copy, and one cell per white cell found.
-function commitField(seqName, file, r) {
+function commitField(seqName, file, r, hash = null) {
   const f = { id: `${Date.now().toString(36)}-${fieldSeq++}`, name: seqName, sample: state.sample?.key, width: r.width, height: r.height,
     rbcDiameterPx: r.rbcDiameterPx, orientation: r.orientation, total: r.total, small: r.small, viewWidth: r.viewWidth, viewHeight: r.viewHeight, added: Date.now() };
+  if (hash) f.hash = hash;
   state.fields.set(f.id, f);
   fieldBlobs.set(f.id, { photo: file, view: r.view });
   store.putField(f, file, r.view);
@@ -273,20 +291,70 @@ async function loadFieldCam(id, fromReview) {
   if (state.current === id && r.ok) await renderCell(state.cells.get(id), { cams: r.cams, rgb: r.rgb, blob: await getBlob(id) }, { focus: false, fromReview });
 }
 
-// Deletes one cell (a wrong detection): from the page, the differential and IndexedDB.
+// Deletes one cell (a wrong detection, a cell counted twice...): from the page, the differential and
+// IndexedDB. It can be undone (the toast's Undo) until the next deletion: the cell and its image are kept
+// in memory until then.
+let undoable = null;    // {cell, blobP}
 function removeCell(id) {
   const c = state.cells.get(id);
   if (!c) return;
+  const blobP = blobs.has(id) ? Promise.resolve(blobs.get(id)) : store.blob(id).catch(() => null);
   samples.markChanged('deleted');
   review.removeItem(id);
   state.cells.delete(id);
   blobs.delete(id);
-  store.remove(id);
+  hashIndex = null;
+  blobP.then(() => store.remove(id));
+  undoable = { cell: c, blobP };
   if (state.selected === id) state.selected = null;
   if (state.current === id) state.current = null;
   fieldView.fieldsChanged();
-  setStatusKey('field.deleted', { name: c.name });
+  setStatusKey('cell.deleted', { name: c.name });
+  showToast(t('cell.deleted', { name: c.name }), { key: 'cell.deleted', vars: { name: c.name } }, true);
   if (currentView === 'map') drawMain();
+}
+
+// Puts the last deleted cell back where it was (cells are kept in id order).
+async function undoDelete() {
+  const u = undoable;
+  undoable = null;
+  hideToast();
+  if (!u || state.cells.has(u.cell.id) || u.cell.sample !== state.sample?.key) return;
+  const blob = await u.blobP;
+  const all = [...state.cells.values(), u.cell].sort((a, b) => a.id - b.id);
+  state.cells.clear();
+  for (const c of all) state.cells.set(c.id, c);
+  if (blob) blobs.set(u.cell.id, blob);
+  hashIndex = null;
+  store.put(u.cell, blob || null);
+  review.rebuild();
+  fieldView.fieldsChanged();
+  setStatusKey('cell.restored', { name: u.cell.name });
+  if (currentView === 'map') drawMain();
+  document.body.dataset.undone = String(Number(document.body.dataset.undone || 0) + 1);
+}
+
+// The toast above the counter bar: a message, with Undo after a deletion; re-translated on a switch.
+let toastMsg = null, toastTimer = 0;
+function showToast(text, msg, undo = false) {
+  toastMsg = msg;
+  $('toast-text').textContent = text;
+  $('toast-undo').hidden = !undo;
+  $('toast').hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(hideToast, 20000);
+}
+function hideToast() { $('toast').hidden = true; toastMsg = null; clearTimeout(toastTimer); }
+$('toast-undo').addEventListener('click', () => undoDelete());
+$('toast-close').addEventListener('click', hideToast);
+
+// The previous (-1) or next (+1) cell of the review, in the gallery's order, from the one shown.
+function stepCell(dir) {
+  const ids = review.orderedIds();
+  const i = ids.indexOf(state.current);
+  const j = i < 0 ? 0 : i + dir;
+  if (j < 0 || j >= ids.length) return;
+  openCell(ids[j], null, { focus: false, fromReview: true });
 }
 
 function showField(fid, focusCell = null) {
@@ -297,12 +365,14 @@ function showField(fid, focusCell = null) {
 }
 
 const api = { openCell: (id) => openCell(id), loadCam, reassign, acquireThumb, releaseThumb, getBlob, showView, mapBase: MAP_BASE,
-  showField, addFieldCell, removeCell, fieldBlob };
+  showField, addFieldCell, removeCell, fieldBlob, stepCell, currentView: () => currentView,
+  orderedIds: () => review.orderedIds(), selectCell: (id) => review.selectCell(id) };
 fieldView.initField(api);
 initCell(api);
 review.initReview(api);
 initMap(api);
 initReport(api);
+initCounter(api);
 
 // ---- batch ---------------------------------------------------------------------------------------
 // Files are read and sent to the pool's workers a few at a time (PER_WORKER each); results may come
@@ -314,7 +384,7 @@ let progressQueued = false;
 function enqueue(files) {
   if (!files.length) return;
   if (!run.active) performance.mark('bloodcell-batch-start');
-  if (!run.active) Object.assign(run, { active: true, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: performance.now(), cancelled: false, discard: false, results: new Map(), commit: 0, seq: 0, fields: 0 });
+  if (!run.active) Object.assign(run, { active: true, items: [], next: 0, inflight: 0, done: 0, total: 0, t0: performance.now(), cancelled: false, discard: false, results: new Map(), commit: 0, seq: 0, fields: 0, dups: [] });
   run.items.push(...files);
   run.total += files.length;
   run.single = run.total === 1;
@@ -353,28 +423,41 @@ function pump() {
 async function processFile(file, id, single) {
   const name = file.webkitRelativePath || file.name || `image-${state.nextId + id}`;
   const mode = fileMode.get(file) || state.imageMode;
-  let r;
+  let r, hash = null;
   if (file.size > MAX_MB * 1024 * 1024) r = { ok: false, error: `image too large (${(file.size / 1048576).toFixed(1)} MB; the limit is ${MAX_MB} MB)` };
   else {
     let buf = null;
     try { buf = await file.arrayBuffer(); } catch { r = { ok: false, error: 'the file could not be read' }; }
-    if (buf) r = mode === 'cells' ? await classifyBytes(buf, single) : await pool.field(buf, mode, single, state.careful);
+    if (buf) {
+      // (digest copies the bytes when called: the pool may then transfer buf to a worker)
+      hash = await contentHash(buf);
+      r = mode === 'cells' ? await classifyBytes(buf, single) : await pool.field(buf, mode, single, state.careful);
+    }
   }
-  if (r.kind === 'field') return { id, field: r, name, file, r, single };
+  if (r.kind === 'field') return { id, field: r, name, file, r, single, hash };
   const cell = { id, name, size: file.size, added: Date.now(), ok: r.ok, error: r.error || '', confirmed: null };
+  if (hash) cell.hash = hash;
   if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, ood: r.ood, ms: r.ms });
   if (r.ok && r.careful) cell.careful = true;
   // A TIFF comes back with a PNG of its pixels (browsers do not show TIFF): that is the image kept and shown.
-  return { id, cell, file: r.display || file, r, single };
+  return { id, cell, file: r.display || file, r, single, hash };
 }
 
 // Resolves when a single image's cell view is shown.
 function commitInOrder() {
   const shown = [];
   while (run.results.has(run.commit)) {
-    const { cell, file, r, single, field, name } = run.results.get(run.commit);
+    const { cell, file, r, single, field, name, hash } = run.results.get(run.commit);
     run.results.delete(run.commit++);
     if ((!cell && !field) || run.discard) continue;     // (the review was cleared while this file was in flight)
+    // A file whose content is already in this sample (the same file picked twice, or under another
+    // name) is not counted again; the user is told when the batch ends. (A file that could not be read
+    // is counted in no group but Failed, and is listed as such however often it is given.)
+    if (hash && (cell ? cell.ok : r.ok)) {
+      const index = sampleHashes();
+      if (index.has(hash)) { run.dups.push(cell?.name ?? name); continue; }
+      index.set(hash, cell?.name ?? name);
+    }
     if (field) {
       samples.markChanged('added');
       run.lastName = name;
@@ -385,7 +468,7 @@ function commitInOrder() {
         addCellNow(bad, null);
         continue;
       }
-      const f = commitField(name, file, r);
+      const f = commitField(name, file, r, hash);
       run.fieldCells = (run.fieldCells || 0) + r.cells.length;
       if (!firstResult) { firstResult = true; performance.mark('bloodcell-first-result'); }
       if (single) { review.flushAdds(); showField(f.id); }
@@ -409,6 +492,24 @@ function commitInOrder() {
 }
 let firstResult = false, firstShown = false;
 
+// SHA-256 of a file's bytes, as hex (null where the browser gives no crypto.subtle: not a secure context).
+async function contentHash(buf) {
+  if (!globalThis.crypto?.subtle) return null;
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
+  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// hash -> name of the images of the open sample (its single-cell images and its fields), made when
+// first needed and dropped when the sample's cells change otherwise than by a batch.
+let hashIndex = null;
+function sampleHashes() {
+  if (hashIndex) return hashIndex;
+  hashIndex = new Map();
+  for (const c of state.cells.values()) if (c.hash) hashIndex.set(c.hash, c.name);
+  for (const f of state.fields.values()) if (f.hash) hashIndex.set(f.hash, f.name);
+  return hashIndex;
+}
+
 // Work that waits until no image is waiting or being classified (see start()).
 const afterBatch = [];
 function runAfterBatch() { if (!run.active && !adding) for (const fn of afterBatch.splice(0)) fn(); }
@@ -428,6 +529,15 @@ function finish() {
   else setStatusKey('status.done', { n: run.done, s: num(secs, secs < 1 ? 2 : 1), rate: num(run.done / Math.max(secs, 1e-3), 1) });
   if (skipped && statusKey) setStatus(`${t(statusKey.key, statusKey.vars)} ${t('status.skipped', { n: skipped })}`);
   skipped = 0;
+  document.body.dataset.duplicates = String(run.dups.length);
+  if (run.dups.length && !run.discard) {
+    const n = run.dups.length;
+    const names = run.dups.slice(0, 3).join(', ') + (n > 3 ? ', …' : '');
+    const vars = { n, names };
+    const key = n === 1 ? 'dup.skippedOne' : 'dup.skipped';
+    setStatus(`${statusKey ? t(statusKey.key, statusKey.vars) + ' ' : ''}${t(key, vars)}`, false, null);
+    showToast(t(key, vars), { key, vars });
+  }
   $('progress-bar').value = run.total ? run.done / run.total : 1;
   setTimeout(() => { if (!run.active) $('progress').hidden = true; }, 1500);
   store.flush();
@@ -462,12 +572,14 @@ async function addFiles(files, opts = {}) {
   adding++;
   try { await addFilesNow(files, opts); } finally { adding--; runAfterBatch(); }
 }
-async function addFilesNow(files, { folder = false } = {}) {
+async function addFilesNow(files, { folder = false, example = false } = {}) {
   files = [...files];
   if (!(await ready)) { setStatusKey('status.modelError', { error: state.modelError || '' }, true); return; }
   // An image given while the page starts joins the sample that reopens, once it is open: committed
   // before, it was dropped when the sample's cells came in, and its id could clash with theirs.
   await sampleOpen;
+  // The examples go into their own demo review, and the user's images never into it.
+  if (example ? !(await openDemo()) : !(await leaveDemo())) return;
   if (folder) {
     const images = files.filter((f) => (f.type && f.type.startsWith('image/')) || IMAGE_EXT.test(f.name));
     skipped += files.length - images.length;
@@ -533,7 +645,7 @@ async function loadExamples() {
         const file = new File([blob], ex.file, { type: blob.type || 'image/jpeg' });
         // A field example is a whole field whatever the switch says.
         if (ex.kind === 'field') fileMode.set(file, 'fields');
-        addFiles([file]);
+        addFiles([file], { example: true });
       },
     }, el('img', { src: `examples/${ex.file}`, alt: '', loading: 'lazy', width: '64', height: '64' }),
     el('span', { class: 'ex-label', text: exampleText(ex.kind, ex.class, ex.set) })))));
@@ -589,9 +701,47 @@ $('threshold').addEventListener('change', () => {
   samples.saveSample();
 });
 $('export-csv').addEventListener('click', () => download(toCSV({ lang: getLang() }), 'text/csv;charset=utf-8', 'csv'));
-$('export-json').addEventListener('click', () => download(toJSON(), 'application/json', 'json'));
+// With "Include the cell images" ticked, each cell's image goes into the JSON as a data URL (the
+// file the user gave, or for a located cell its thumbnail), so that an import shows the cells again.
+// The file is written only where the user saves it, as any export.
+$('export-json').addEventListener('click', async () => {
+  let images = null;
+  if ($('export-images').checked) {
+    images = new Map();
+    for (const id of [...state.cells.keys()]) {
+      const b = await getBlob(id);
+      if (b) images.set(id, await blobDataURL(b));
+    }
+  }
+  download(toJSON({ images }), 'application/json', 'json');
+});
+function blobDataURL(blob) {
+  return new Promise((resolve) => {
+    const r = new FileReader();
+    r.onload = () => resolve(typeof r.result === 'string' && r.result.startsWith('data:image/') ? r.result : null);
+    r.onerror = () => resolve(null);
+    r.readAsDataURL(blob);
+  });
+}
+// A data URL (checked by import.js) back to a Blob, without fetch (the page's policy allows no data: fetch).
+function dataURLBlob(url) {
+  const [head, b64] = url.split(',', 2);
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Blob([bytes], { type: head.slice(5, head.indexOf(';')) });
+}
+$('delete-selected').addEventListener('click', () => {
+  if (state.selected === null) return;
+  const ids = review.orderedIds();
+  const i = ids.indexOf(state.selected);
+  const next = ids[i + 1] ?? ids[i - 1] ?? null;
+  removeCell(state.selected);
+  if (next !== null && state.cells.has(next)) review.selectCell(next, false);
+});
 // Empties the page: the cells, their thumbnails and the cell view (IndexedDB keeps them).
 function unloadCells() {
+  hashIndex = null;
   state.cells.clear();
   blobs.clear();
   state.fields.clear();
@@ -652,7 +802,7 @@ async function importInto(fileName, parsed) {
   let target = null;
   if (!dbOk) target = state.sample;        // (nowhere else to keep it)
   else if (fromFile) target = all.find((s) => s.id === fromFile.id) || null;
-  else if (!state.cells.size) target = state.sample;
+  else if (!state.cells.size && !state.sample?.demo) target = state.sample;
   if (target && target.key === state.sample?.key) target = state.sample;
   await store.flush();
   const n = !target ? 0 : target === state.sample ? state.cells.size : await store.cellCount(target.key);
@@ -669,9 +819,12 @@ async function importInto(fileName, parsed) {
   await resetReview();
   const now = Date.now();
   for (const c of parsed.cells) {
-    const cell = { id: state.nextId++, size: null, added: now, ...c, sample: target.key };
+    const { image, ...rest } = c;
+    const cell = { id: state.nextId++, size: null, added: now, ...rest, sample: target.key };
+    const blob = image ? dataURLBlob(image) : null;
+    if (blob) { cell.hasImage = true; blobs.set(cell.id, blob); }
     state.cells.set(cell.id, cell);
-    store.put(cell, null);
+    store.put(cell, blob);
   }
   if (parsed.threshold !== null) state.threshold = parsed.threshold;
   target.threshold = { value: state.threshold, default: state.defaultThreshold };
@@ -733,13 +886,45 @@ async function openSample(sample, preloaded = null) {
 // A new empty sample, saved; "Sample n" when no ID is given.
 async function addSample(fields = {}) {
   const all = await sampleApi.list();
-  const s = samples.makeSample({ ...fields, id: fields.id || samples.freeId(t('sample.defaultId', { n: all.length + 1 }), all) });
+  const s = samples.makeSample({ ...fields, id: fields.id || samples.freeId(t('sample.defaultId', { n: all.filter((x) => !x.demo).length + 1 }), all) });
   if (dbOk) await store.putSample(s);
   return s;
 }
 
+// The examples' demo review: a sample of its own (demo: true), so that an example never joins the
+// user's sample. Opening it remembers the user's sample, to go back to; the user's own images, added
+// while it is open, go back there first. Without storage there is one review: the examples join it.
+let userSampleKey = null;
+async function openDemo() {
+  if (!dbOk || state.sample?.demo) return true;
+  if (run.active || importing) { setStatusKey('sample.busy', {}, true); return false; }   // (this call is one of the adding)
+  userSampleKey = state.sample?.key ?? null;
+  const all = await sampleApi.list();
+  let demo = all.find((x) => x.demo);
+  if (!demo) {
+    demo = samples.makeSample({ id: samples.freeId(t('sample.demoId'), all) });
+    demo.demo = true;
+    await store.putSample(demo);
+  }
+  await openSample(demo);
+  return true;
+}
+async function leaveDemo() {
+  if (!state.sample?.demo) return true;
+  if (run.active || importing) { setStatusKey('sample.busy', {}, true); return false; }   // (this call is one of the adding)
+  const all = (await sampleApi.list()).filter((x) => !x.demo);
+  const back = all.find((x) => x.key === userSampleKey) || all[all.length - 1] || await addSample();
+  openedStatus(await openSample(back));
+  return true;
+}
+
 const sampleApi = {
   persistent: () => dbOk,
+  leaveDemo: () => leaveDemo(),
+  userSampleId: async () => {
+    const all = (await sampleApi.list()).filter((x) => !x.demo);
+    return (all.find((x) => x.key === userSampleKey) || all[all.length - 1])?.id ?? null;
+  },
   busy: () => run.active || adding > 0 || importing,
   list: async () => (dbOk ? store.samples().catch(() => [state.sample]) : [state.sample]).then((l) => l.filter(Boolean)),
   cellCount: async () => state.cells.size,
@@ -754,7 +939,7 @@ const sampleApi = {
     const gone = state.sample;
     await store.deleteSample(gone.key).catch((err) => console.warn('bloodcell: could not delete the sample', err));
     unloadCells();
-    const rest = (await sampleApi.list()).filter((x) => x.key !== gone.key);
+    const rest = (await sampleApi.list()).filter((x) => x.key !== gone.key && !x.demo);
     openedStatus(await openSample(rest.length ? rest[rest.length - 1] : await addSample()));
   },
 };
@@ -771,6 +956,7 @@ onLangChange(() => {
   $('lang').value = getLang();
   relabelExamples();
   if (statusKey) setStatus(t(statusKey.key, statusKey.vars), statusKey.isError, statusKey);
+  if (toastMsg) $('toast-text').textContent = t(toastMsg.key, toastMsg.vars);
   if (!state.info) return;
   review.buildGroups();
   review.rebuild();

@@ -20,7 +20,8 @@ function confirmedOf(c) {
 
 function round(x, d = 6) { return Number.isFinite(x) ? Number(x.toFixed(d)) : null; }
 
-export function rows() {
+// images: Map cell id -> data URL, or null (the JSON export only, when the user asks for the images).
+export function rows(images = null) {
   const classes = state.info.classes;
   return [...state.cells.values()].map((c) => ({
     file: c.name,
@@ -39,6 +40,7 @@ export function rows() {
     // a cell located in a whole-field photo: the photo's file name and the box, photo px as oriented
     source_image: c.source ?? null,
     box: c.box ? [...c.box] : null,
+    ...(images ? { image: images.get(c.id) ?? null } : {}),
   }));
 }
 
@@ -80,7 +82,7 @@ export function toCSV({ lang = 'en' } = {}) {
   return style.bom + lines.join('\r\n') + '\r\n';
 }
 
-export function toJSON() {
+export function toJSON({ images = null } = {}) {
   const c = counts();
   const classes = state.info.classes;
   return JSON.stringify({
@@ -97,7 +99,7 @@ export function toJSON() {
     // (the CLI's `--summary --json` prints the same object).
     differential: summary(),
     note: 'confirmed = the class after review (the user\'s choice where reassigned, else the automatic call: a class, "unidentified" below the confidence threshold, or "excluded" when out of distribution)',
-    cells: rows(),
+    cells: rows(images),
   }, null, 1);
 }
 

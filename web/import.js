@@ -9,7 +9,7 @@
 //                                  sample: {id, date, reviewer, reviewed, target, wbcTotal} | null}
 //   (sample: the JSON export's sample block; reviewed: null | {by, at})
 //   cell: {name, ok, error, label, index, confidence, probs[K], ood: {x, y, score, flagged}|null,
-//          confirmed: null | class index | UNIDENTIFIED, imported: true}
+//          confirmed: null | class index | UNIDENTIFIED, imported: true, image?: data URL (JSON with images)}
 export const UNIDENTIFIED = -1;
 export const MAX_CELLS = 100000;
 const FLAGS = new Set(['error', 'out_of_distribution', 'low_confidence', 'reassigned']);
@@ -135,12 +135,24 @@ function fromJSON(text, classes) {
     if (probs && (Object.keys(probs).length !== classes.length || !classes.every((k) => k in probs))) fail(`${where}: probs must give exactly the model's classes`);
     const userChoice = c.user_choice ?? null;
     if (c.reassigned_by_user !== (userChoice !== null)) fail(`${where}: reassigned_by_user and user_choice disagree`);
-    return makeCell({ file: c.file, status: c.status, predicted: c.predicted, confidence: c.confidence ?? null,
+    const cell = makeCell({ file: c.file, status: c.status, predicted: c.predicted, confidence: c.confidence ?? null,
       probs: probs ? classes.map((k) => probs[k]) : null, ood_score: c.ood_score ?? null, map_xy: c.map_xy ?? null,
       confirmed: c.confirmed, user_choice: userChoice, flags: c.flags, error: c.error, careful: c.careful,
       source_image: c.source_image ?? null, box: c.box ?? null }, classes, where);
+    const image = imageOf(c.image, where);
+    return image ? { ...cell, image } : cell;
   });
   return { format: 'json', cells, threshold: isNum(thr) ? thr : null, sample: sampleOf(doc.sample) };
+}
+
+// A cell's image in a JSON export made with the images (export.js rows): a base64 data URL of an
+// image type the app reads, at most MAX_IMAGE characters; absent or null when the file has none.
+export const MAX_IMAGE = 8 << 20;
+const DATA_URL = /^data:image\/(jpeg|png|bmp|gif|webp|avif);base64,[A-Za-z0-9+/]+={0,2}$/;
+function imageOf(v, where) {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string' || v.length > MAX_IMAGE || !DATA_URL.test(v)) fail(`${where}: the image must be a base64 data URL of a JPEG, PNG, BMP, GIF, WebP or AVIF image of at most ${MAX_IMAGE >> 20} MB`);
+  return v;
 }
 
 // The sample block of a JSON export (absent in files from before samples).

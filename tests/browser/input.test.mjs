@@ -37,15 +37,18 @@ test('drop, paste, examples and folder pick all classify', async () => {
   // The previous cell is still shown until the example's result arrives: wait for the new one.
   await page.waitForFunction(() => document.getElementById('cell-title')?.textContent === 'platelet-2.jpg');
   await page.waitForSelector('#cell[data-label] #cam-canvas');
-  assert.equal(await page.$$eval('#gallery li.cell', (l) => l.length), 5);
+  // It went into the demo review, not into the user's sample.
+  assert.equal(await page.$$eval('#gallery li.cell', (l) => l.length), 1);
+  assert.equal(await page.getAttribute('#sample-bar', 'data-demo'), '1');
   // A folder: images are classified, other files skipped with a note.
   const dir = root + 'build/tmp/folder-pick/slide-7/';
   rmSync(root + 'build/tmp/folder-pick', { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  for (const f of fixtureImages.slice(0, 2)) copyFileSync(f, dir + f.split('/').pop());
+  for (const f of fixtureImages.slice(4, 6)) copyFileSync(f, dir + f.split('/').pop());
   writeFileSync(dir + 'notes.txt', 'slide 7');
   await page.setInputFiles('#folder', root + 'build/tmp/folder-pick/slide-7');
-  await page.waitForFunction(() => document.querySelectorAll('#gallery li.cell').length === 7 && document.body.dataset.busy === '0');
+  // (back in the user's sample: its 4 cells and the folder's 2 images)
+  await page.waitForFunction(() => document.querySelectorAll('#gallery li.cell').length === 6 && document.body.dataset.busy === '0');
   const names = await page.$$eval('#gallery li.cell', (l) => l.map((li) => li.dataset.file));
   assert.ok(names.some((n) => /slide-7\/.+\.jpg$/.test(n)), names.join(', '));
   assert.ok(!names.some((n) => n.endsWith('notes.txt')));

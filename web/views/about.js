@@ -135,8 +135,8 @@ function reliability(bins) {
   }
   for (const v of [0, 0.5, 1]) {
     const label = num(v, v % 1 ? 1 : 0);
-    g.append(svg('text', { x: X(v), y: H - 10, 'text-anchor': 'middle', 'font-size': '10', fill: 'currentColor' }, document.createTextNode(label)));
-    g.append(svg('text', { x: 10, y: Y(v) + 3, 'text-anchor': 'middle', 'font-size': '10', fill: 'currentColor' }, document.createTextNode(label)));
+    g.append(svg('text', { x: X(v), y: H - 10, 'text-anchor': 'middle', 'font-size': '13', fill: 'currentColor' }, document.createTextNode(label)));
+    g.append(svg('text', { x: 10, y: Y(v) + 3, 'text-anchor': 'middle', 'font-size': '13', fill: 'currentColor' }, document.createTextNode(label)));
   }
   const table = el('table', { class: 'metrics small' },
     el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('about.bin') }), el('th', { scope: 'col', text: 'n' }),

@@ -1,17 +1,58 @@
 // cell.js - the single-cell view: predicted class and confidence, the 8 probabilities as bars, the
 // class activation map over the image (opacity slider, class choice), the cell on the reference map,
 // and its confirmed class.
-import { state, groupOf, groupName, classColour, el, UNIDENTIFIED } from '../state.js';
+import { state, groupOf, groupName, classColour, el, UNIDENTIFIED, GREY } from '../state.js';
 import { t, className, pct, confPct, num, errorText } from '../i18n.js';
 import { drawScatter } from './map.js';
-import { fillChoices, parseChoice } from './review.js';
+import { fillChoices, parseChoice, orderedIds } from './review.js';
 
 const $ = (id) => document.getElementById(id);
 let api = null;
 let view = null;   // {cell, cams, rgb, base (canvas with the crop), camClass, opacity}
 let opacity = 0.5;
 
-export function initCell(a) { api = a; }
+export function initCell(a) {
+  api = a;
+  // A horizontal swipe on the cell view (a phone) steps to the next (leftwards) or previous cell; not
+  // on a control (the heatmap slider moves sideways too) or the field view.
+  const art = $('cell');
+  let start = null;
+  art.addEventListener('touchstart', (e) => {
+    start = e.touches.length === 1 && !e.target.closest('input, select, textarea, button') ? { x: e.touches[0].clientX, y: e.touches[0].clientY } : null;
+  }, { passive: true });
+  art.addEventListener('touchend', (e) => {
+    if (!start || !view) return;
+    const tch = e.changedTouches[0];
+    const dx = tch.clientX - start.x, dy = tch.clientY - start.y;
+    start = null;
+    if (Math.abs(dx) >= 60 && Math.abs(dx) > 2 * Math.abs(dy)) api.stepCell(dx < 0 ? 1 : -1);
+  }, { passive: true });
+}
+
+// Previous / next (the review's order), the cell's place in it, and Delete (undone from the toast).
+function navBar(cell) {
+  const ids = orderedIds();
+  const i = ids.indexOf(cell.id);
+  const nav = el('div', { class: 'cell-nav', role: 'group', 'aria-label': t('cell.swipe') });
+  if (ids.length > 1 && i >= 0) {
+    nav.append(
+      el('button', { type: 'button', id: 'cell-prev', disabled: i === 0, 'aria-label': t('cell.prev'), title: t('cell.prev'), text: '‹', onclick: () => api.stepCell(-1) }),
+      el('span', { class: 'cell-pos small', id: 'cell-pos', text: t('cell.position', { i: i + 1, n: ids.length }) }),
+      el('button', { type: 'button', id: 'cell-next', disabled: i === ids.length - 1, 'aria-label': t('cell.next'), title: t('cell.next'), text: '›', onclick: () => api.stepCell(1) }));
+  }
+  if (!cell.source) {
+    nav.append(el('button', { type: 'button', id: 'cell-delete-one', class: 'danger', text: t('cell.delete'),
+      onclick: () => {
+        const j = ids.indexOf(cell.id);
+        const next = ids[j + 1] ?? ids[j - 1] ?? null;
+        api.removeCell(cell.id);
+        clearCell();
+        if (next !== null && state.cells.has(next)) api.openCell(next);
+        else api.showView('review', true);
+      } }));
+  }
+  return nav;
+}
 
 export function clearCell() {
   view = null;
@@ -34,6 +75,7 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
   const title = el('h2', { id: 'cell-title', tabindex: '-1', text: cell.name });
   const head = el('div', { class: 'cell-head' }, title);
   if (fromReview || state.cells.size > 1) head.append(el('button', { type: 'button', class: 'quiet', text: t('cell.back'), onclick: () => api.showView('review', true) }));
+  if (state.cells.has(cell.id)) head.append(navBar(cell));
   const fieldBar = cell.source ? fieldPanel(cell) : null;
   if (!cell.ok) {
     art.replaceChildren(head, fieldBar || '', el('p', { class: 'error big', text: t('flag.error', { error: errorText(cell.error) }) }));
@@ -58,7 +100,7 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
   const camPanel = el('section', { class: 'panel cam-panel', 'aria-labelledby': 'cam-h' },
     el('h3', { id: 'cam-h', text: t('cell.cam') }),
     el('div', { class: 'cam-box' }, canvas, view.base ? null
-      : (cell.imported && !extras ? el('p', { class: 'cam-none muted', text: t('cell.noImage') }) : el('p', { class: 'cam-wait muted', text: t('cell.loadingCam') }))),
+      : (cell.imported && !cell.hasImage && !extras ? el('p', { class: 'cam-none muted', text: t('cell.noImage') }) : el('p', { class: 'cam-wait muted', text: t('cell.loadingCam') }))),
     el('p', { class: 'muted small', text: t('cam.caption') }),
     el('div', { class: 'field' }, el('label', { for: 'cam-class', text: t('cam.class') }), camSel),
     el('div', { class: 'field' }, el('label', { for: 'cam-opacity', text: t('cam.opacity') }), el('div', { class: 'row' }, slider, out)));
@@ -76,7 +118,7 @@ export async function renderCell(cell, extras, { focus = false, fromReview = fal
       el('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
       el('span', { class: 'pval', text: confPct(cell.probs[k]) })));
   });
-  verdict.append(el('h4', { text: t('cell.probs') }), probs);
+  verdict.append(el('div', { id: 'probs-block' }, el('h4', { text: t('cell.probs') }), probs));
 
   // Map panel.
   const mini = el('canvas', { id: 'mini-map', class: 'mini-map' });
@@ -128,6 +170,28 @@ export function renderVerdict() {
   const body = $('verdict-body');
   if (!body) return;
   const g = groupOf(cell);
+  const confirm = el('select', { id: 'cell-confirm' });
+  fillChoices(confirm, cell);
+  confirm.addEventListener('change', () => api.reassign(cell.id, parseChoice(confirm.value)));
+  const confirmField = el('div', { class: 'field' }, el('label', { for: 'cell-confirm', text: t('cell.confirm') }), confirm);
+  const probsBlock = $('probs-block');
+  if (g === 'excluded') {
+    // Not counted: no class headlines it. Why, and the model's guess (with the probabilities) only
+    // behind a disclosure that says it is unreliable.
+    const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+    sw.style.background = GREY;
+    const hasMap = state.map && state.mapOk && Number.isFinite(cell.ood.score);
+    const guess = el('details', { class: 'guess', id: 'cell-guess' },
+      el('summary', { text: t('cell.guess') }),
+      el('p', { class: 'small', text: t('cell.guessText', { cls: className(cell.label), p: confPct(cell.confidence) }) }));
+    if (probsBlock) guess.append(probsBlock);
+    body.replaceChildren(
+      el('p', { class: 'prediction not-counted', dataset: { group: 'excluded' } }, sw, el('span', { class: 'pred-label', text: t('cell.notCounted') })),
+      el('p', { class: 'warn ood-warning', role: 'note', text: hasMap ? t('cell.notCountedWhy', { score: num(cell.ood.score, 4), t: num(state.map.ood.threshold, 4) }) : t('cell.notCountedWhyNoScore') }),
+      guess, confirmField);
+    return;
+  }
+  if (probsBlock && probsBlock.parentElement !== body.parentElement) body.parentElement.append(probsBlock);
   const flags = el('div', { class: 'flags-box' });
   if (cell.ood && cell.ood.flagged) flags.append(el('p', { class: 'warn ood-warning', role: 'note', text: t('flag.ood') }));
   if (cell.confidence < state.threshold && (cell.confirmed === null || cell.confirmed === undefined)) flags.append(el('p', { class: 'warn', text: t('flag.unidentified', { t: num(state.threshold) }) }));
@@ -135,15 +199,11 @@ export function renderVerdict() {
   if (cell.careful) flags.append(el('p', { class: 'note muted', text: t('careful.cell') }));
   const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
   sw.style.background = classColour(cell.index);
-  const confirm = el('select', { id: 'cell-confirm' });
-  fillChoices(confirm, cell);
-  confirm.addEventListener('change', () => api.reassign(cell.id, parseChoice(confirm.value)));
   body.replaceChildren(
     el('p', { class: 'prediction', dataset: { group: typeof g === 'number' ? state.info.classes[g] : g } }, sw,
       el('span', { class: 'pred-label', text: className(cell.label) }), ' ',
       el('span', { class: 'conf', text: t('cell.confidence', { p: confPct(cell.confidence) }) })),
-    flags,
-    el('div', { class: 'field' }, el('label', { for: 'cell-confirm', text: t('cell.confirm') }), confirm));
+    flags, confirmField);
 }
 
 // Again, in place (language change): same cell, same heatmap.

@@ -7,6 +7,7 @@ import { onSampleChange } from '../samples.js';
 import { reportStale } from './report.js';
 import { summary, countSettings, setCountSettings, parseWbc, WBC_MAX } from '../counting.js';
 import { LEUKOCYTES, NRBC, PLATELET, TARGETS, progress } from '../differential.js';
+import { renderCounter } from './counter.js';
 
 const $ = (id) => document.getElementById(id);
 const DRAG_TYPE = 'application/x-bloodcell-cell';
@@ -100,7 +101,8 @@ export function choiceValue(confirmed) {
 // Options for a reassign <select>: the model's call, each class, unidentified.
 export function fillChoices(select, cell) {
   select.replaceChildren(
-    el('option', { value: 'auto', text: t('reassign.auto', { cls: cell && cell.ok ? className(cell.label) : '—' }) }),
+    // An excluded cell's automatic group is "not counted", not the model's (unreliable) class.
+    el('option', { value: 'auto', text: cell && cell.ok && cell.ood?.flagged ? t('reassign.autoExcluded') : t('reassign.auto', { cls: cell && cell.ok ? className(cell.label) : '—' }) }),
     ...state.info.classes.map((c, k) => el('option', { value: String(k), text: `${k + 1} · ${className(c)}` })),
     el('option', { value: 'u', text: `U · ${t('group.unidentified')}` }));
   if (cell) select.value = choiceValue(cell.confirmed);
@@ -149,6 +151,7 @@ export function buildGroups() {
 
 function itemLabel(c) {
   if (!c.ok) return `${c.name}: ${t('flag.error', { error: errorText(c.error) })}`;
+  if (groupOf(c) === 'excluded') return `${c.name}: ${groupName('excluded')}`;
   return t('gallery.item', { name: c.name, cls: groupName(groupOf(c)), p: confPct(c.confidence) });
 }
 
@@ -178,7 +181,8 @@ function refreshItem(li, c) {
     li.querySelector('.error').textContent = t('flag.error', { error: errorText(c.error) });
     return;
   }
-  li.querySelector('.conf').textContent = confPct(c.confidence, 0);
+  // An excluded cell's caption gives no confidence: it would read as the certainty of a class.
+  li.querySelector('.conf').textContent = g === 'excluded' ? t('gallery.notCounted') : confPct(c.confidence, 0);
   const flags = li.querySelector('.flags');
   flags.replaceChildren();
   if (c.ood && c.ood.flagged) flags.append(el('span', { class: 'flag ood', title: t('flag.ood'), text: '⚠' }));
@@ -375,6 +379,40 @@ function ensureTabStop() {
   if (![...all].some((li) => li.tabIndex === 0)) all[0].tabIndex = 0;
 }
 
+// The cells in the gallery's order (by group, then id): the cell view's previous / next and the counter.
+export function orderedIds() {
+  flushAdds();
+  return [...$('gallery').querySelectorAll('li.cell')].map((li) => Number(li.dataset.id));
+}
+
+export function selectCell(id, focus = false) {
+  select(id, focus);
+  items.get(id)?.scrollIntoView({ block: 'nearest' });
+}
+
+// The batch-level refusal, above every view while the sample holds them: how many of its images were
+// not counted (excluded as unlike the reference cells, or unreadable), with a way to them. Images are
+// the single-cell files and the whole fields (a field's located cells are not images of their own).
+function showRefusals() {
+  const box = $('refusals');
+  let excluded = 0, failed = 0, images = state.fields.size;
+  for (const c of state.cells.values()) {
+    if (c.field) continue;
+    images++;
+    const g = groupOf(c);
+    if (g === 'excluded') excluded++;
+    else if (g === 'error') failed++;
+  }
+  const line = (n, key, group) => el('p', { class: 'refusal', dataset: { group, n: String(n) } },
+    el('span', { text: `⚠ ${t(n === 1 ? `${key}One` : key, { n, m: images })} ` }),
+    el('button', { type: 'button', class: 'linkish', dataset: { show: group }, text: t(n === 1 ? 'refuse.showOne' : 'refuse.show'),
+      onclick: () => { api.showView('review'); showGroup(group); } }));
+  box.replaceChildren(...[excluded ? line(excluded, 'refuse.excluded', 'excluded') : null, failed ? line(failed, 'refuse.failed', 'error') : null].filter(Boolean));
+  box.hidden = !excluded && !failed;
+  $('intro').hidden = state.cells.size > 0;     // what the app takes: said while the sample is empty
+  Object.assign(box.dataset, { excluded: String(excluded), failed: String(failed), images: String(images) });
+}
+
 function select(id, focus) {
   const prev = state.selected !== null ? items.get(state.selected) : null;
   if (prev) { prev.setAttribute('aria-selected', 'false'); prev.tabIndex = -1; }
@@ -393,13 +431,16 @@ function showSelection() {
   const bar = $('selection');
   bar.dataset.empty = c ? '0' : '1';
   $('open-selected').disabled = !c;
+  renderCounter();
   if (!c) {
+    $('delete-selected').disabled = true;
     $('selection-name').textContent = t('selection.none');
     $('reassign').replaceChildren();
     $('reassign').disabled = true;
     return;
   }
   $('selection-name').textContent = c.ok ? `${c.name} — ${groupName(groupOf(c))}` : `${c.name} — ${t('group.error')}`;
+  $('delete-selected').disabled = false;
   const sel = $('reassign');
   fillChoices(sel, c);
   sel.disabled = !c.ok;
@@ -466,6 +507,8 @@ export function renderCounts() {
     wbc: s.wbc, nrbc: s.nrbc, platelets: s.platelets, target: s.target });
   const note = el('p', { class: 'diff-note', text: t('diff.note', { n: s.wbc, nrbc: s.nrbc, plt: s.platelets, u: s.unidentified, x: s.excluded, f: s.failed }) });
   showProgress(s);
+  showRefusals();
+  renderCounter();
   diff.replaceChildren(el('div', { class: 'diff-body' }, wbcTable(s), el('div', { class: 'diff-side' }, wbcChart(s), apartTable(s))), note);
 }
 

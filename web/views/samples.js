@@ -44,6 +44,10 @@ function build() {
     el('div', { class: 'sample-review' },
       el('span', { id: 'sample-status', class: 'sample-status' }),
       el('button', { type: 'button', id: 'sample-signoff', onclick: signOff })),
+    // the examples' demo review (app.js openDemo): said, with the way back to the user's sample
+    el('div', { class: 'sample-demo-row', id: 'sample-demo-row', hidden: true },
+      el('p', { id: 'sample-demo-note', class: 'sample-note', text: t('sample.demoNote') }),
+      el('button', { type: 'button', id: 'sample-demo-back', class: 'primary', onclick: () => { if (!refuseIfBusy()) api.leaveDemo(); } })),
     el('div', { class: 'sample-note-row', id: 'sample-note-row' },
       el('p', { id: 'sample-note', class: 'sample-note', role: 'status', 'aria-live': 'polite' }),
       // after a refused sign-off: straight to the cells that are left unidentified
@@ -110,6 +114,12 @@ async function render() {
   btn.textContent = t(s.reviewed ? 'signoff.reopen' : 'signoff.mark');
   btn.classList.toggle('primary', !s.reviewed);
   paintNote(note ? t(note.key, note.vars) : (persistent ? '' : t('sample.notKept')));
+  $('sample-demo-row').hidden = !s.demo;
+  bar.dataset.demo = s.demo ? '1' : '0';
+  if (s.demo) {
+    const back = await api.userSampleId();
+    $('sample-demo-back').textContent = back ? t('sample.demoBack', { id: back }) : t('sample.demoBackNew');
+  }
 }
 
 function setNote(key, vars = {}, isError = false, action = null) {
