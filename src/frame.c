@@ -281,17 +281,23 @@ static void grow_void(bc_frame_scratch *fs, const work *wk, int64_t hist[256]) {
   (void)H;
 }
 
-/* Sets F_VOID / F_NUC / F_FG. Overwrites rgb with (nucleus score, darkness) per pixel. */
-static void masks(bc_frame_scratch *fs, const work *wk) {
-  const int n = wk->W * wk->H;
-  uint8_t lut[3][256];
-  int64_t hist[256];
-  int c, v, i, t_nuc, t_rbc;
+/* Transmittance T = pixel / background per channel, 0..255. */
+static void transmittance_lut(const work *wk, uint8_t lut[3][256]) {
+  int c, v;
   for (c = 0; c < 3; c++)
     for (v = 0; v < 256; v++) {
       const int bg = wk->bg[c] > 0 ? wk->bg[c] : 1, t = (v * 255 + bg / 2) / bg;
       lut[c][v] = (uint8_t)(t > 255 ? 255 : t);
     }
+}
+
+/* Sets F_VOID / F_NUC / F_FG. Overwrites rgb with (nucleus score, darkness) per pixel. */
+static void masks(bc_frame_scratch *fs, const work *wk) {
+  const int n = wk->W * wk->H;
+  uint8_t lut[3][256];
+  int64_t hist[256];
+  int i, t_nuc, t_rbc;
+  transmittance_lut(wk, lut);
   memset(hist, 0, sizeof hist);
   for (i = 0; i < n; i++) {
     uint8_t *p = fs->rgb + (size_t)i * 3;
@@ -796,7 +802,7 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const 
   const int n = wk->W * wk->H;
   int64_t hist[256], cnt = 0, acc = 0;
   uint8_t lut[3][256];
-  int i, c, v, med = -1, p90 = -1, t;
+  int i, v, med = -1, p90 = -1, t;
   int64_t inner = 0;
   for (i = 0, cnt = 0, acc = 0; i < n; i++) {
     const int x = i % wk->W;
@@ -809,11 +815,7 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const 
   }
   if (cnt == 0 || (acc * 100 <= cnt * LOC_NUC_SHARE_PCT && inner * 100 >= acc * LOC_INNER_PCT)) return;
   reduce(fs, im, (work *)wk);
-  for (c = 0; c < 3; c++)
-    for (v = 0; v < 256; v++) {
-      const int bg = wk->bg[c] > 0 ? wk->bg[c] : 1, tt = (v * 255 + bg / 2) / bg;
-      lut[c][v] = (uint8_t)(tt > 255 ? 255 : tt);
-    }
+  transmittance_lut(wk, lut);
   memset(hist, 0, sizeof hist);
   for (i = 0; i < n; i++) {
     uint8_t *p = fs->rgb + (size_t)i * 3;
