@@ -279,10 +279,12 @@ robustness: $(N)/bloodcell
 	$(PY) scripts/bench/robustness.py --record docs/robustness.md
 
 # The whole-field locator: WBC recall and precision on the shared field sets (BCDD, pig-smartphone test split)
-# and ms per field through the native CLI (scripts/bench/bench_locate.py). Not part of make test.
+# and ms per field through the native CLI and wasm (scripts/bench/bench_locate.py), then the drop-to-field-view
+# time of a 640x480 and a 4000x3000 photo in the real page (scripts/bench/field_time_web.mjs). Not in make test.
 .PHONY: bench-locate
-bench-locate: $(N)/bloodcell
+bench-locate: $(N)/bloodcell web-assets
 	$(PY) scripts/bench/bench_locate.py --sets bcdd,pig-test
+	node scripts/bench/field_time_web.mjs --runs 3
 
 # The web app's worker pool: images/s with 1, 2 and 4 workers on 1,000 images; and the long browser
 # soak (5,000 images, heap and long tasks). Neither is part of make test.
