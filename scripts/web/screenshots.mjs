@@ -3,7 +3,7 @@
 // card's default confidence threshold. The review shots are of a sample as a lab signs it off
 // (sample ID, reviewer, analyser WBC, the unidentified cells given their class, marked reviewed);
 // the printed report is page 1 of the Report button's PDF (pdftoppm, poppler-utils), in English
-// and Spanish; the map shows the class regions.
+// and Spanish; the map shows the class regions; phone-counter is the review's bottom counter bar.
 //   node scripts/web/screenshots.mjs [--out docs/screenshots]
 // PNGs over 300 KB are re-encoded with a 256-colour palette (/usr/bin/python3 with PIL).
 import { mkdirSync, statSync, existsSync, readFileSync } from 'node:fs';
@@ -158,6 +158,10 @@ for (const scheme of ['light', 'dark']) {
     await shot(page, 'phone-review');
     await page.evaluate(() => window.scrollTo(0, document.getElementById('diff-title').getBoundingClientRect().top + window.scrollY - 100));
     await shot(page, 'phone-differential');
+    // one-handed review: a cell selected, the counter bar at the bottom
+    await page.evaluate(() => window.scrollTo(0, document.getElementById('gallery').getBoundingClientRect().top + window.scrollY - 200));
+    await page.tap('#gallery section[data-group="lymphocyte"] li.cell >> nth=0');
+    await shot(page, 'phone-counter');
     await page.click('#tab-map');
     await page.evaluate(() => window.scrollTo(0, document.querySelector('.map-box').getBoundingClientRect().top + window.scrollY - 104));
     await shot(page, 'phone-map');
