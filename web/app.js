@@ -194,7 +194,7 @@ async function loadCam(id, fromReview) {
   if (!blob) return;
   // The heatmaps come from the same mode as the cell's call.
   const r = await classifyBytes(await blob.arrayBuffer(), true, !!state.cells.get(id)?.careful);
-  if (state.current === id && r.ok) await renderCell(state.cells.get(id), { cams: r.cams, rgb: r.rgb, blob }, { focus: false, fromReview });
+  if (state.current === id && r.ok) await renderCell(state.cells.get(id), { cams: r.cams, rgb: r.rgb, blob }, { focus: false, fromReview, keepHead: true });
 }
 
 function reassign(id, value) {
@@ -286,9 +286,9 @@ async function addFieldCell(fid, x, y) {
 async function loadFieldCam(id, fromReview) {
   const c = state.cells.get(id);
   const photo = await fieldBlob(c.field, 'photo');
-  if (!photo) { if (state.current === id) await renderCell(c, { cams: null, rgb: null, blob: await getBlob(id) }, { focus: false, fromReview }); return; }
+  if (!photo) { if (state.current === id) await renderCell(c, { cams: null, rgb: null, blob: await getBlob(id) }, { focus: false, fromReview, keepHead: true }); return; }
   const r = await pool.fieldCell(c.field, await photo.arrayBuffer(), c.box, true, !!c.careful);
-  if (state.current === id && r.ok) await renderCell(state.cells.get(id), { cams: r.cams, rgb: r.rgb, blob: await getBlob(id) }, { focus: false, fromReview });
+  if (state.current === id && r.ok) await renderCell(state.cells.get(id), { cams: r.cams, rgb: r.rgb, blob: await getBlob(id) }, { focus: false, fromReview, keepHead: true });
 }
 
 // Deletes one cell (a wrong detection, a cell counted twice...): from the page, the differential and

@@ -28,8 +28,11 @@ function makeFolder() {
   for (const f of exampleImages.filter((f) => f.endsWith('-2.jpg')).slice(0, 3)) copyFileSync(f, d + 'examples/second/' + f.split('/').pop());
   copyFileSync(root + 'tests/fixtures/ambiguous/lymphocyte-monocyte-blend.jpg', d + 'odd/blend.jpg');
   copyFileSync(root + 'tests/fixtures/noncell/flat-grey.png', d + 'odd/flat-grey.png');
-  copyFileSync(exampleImages[0], d + 'odd/<img src=x onerror=alert(1)>.jpg');
-  copyFileSync(exampleImages[1], d + 'odd/=HYPERLINK("x"),1.JPG');
+  // (copies of examples also in the folder, with a few bytes after the image's end: the app counts one
+  // content once, and these are here for their names)
+  const copy = (src, dst) => writeFileSync(dst, Buffer.concat([readFileSync(src), Buffer.from(`\ncopy for ${dst.length}\n`)]));
+  copy(exampleImages[0], d + 'odd/<img src=x onerror=alert(1)>.jpg');
+  copy(exampleImages[1], d + 'odd/=HYPERLINK("x"),1.JPG');
   writeFileSync(d + 'odd/not-an-image.jpg', 'this is text, not a JPEG');
   writeFileSync(d + 'odd/notes.txt', 'not an image name: skipped by both');
   return d;

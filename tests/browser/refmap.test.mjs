@@ -59,7 +59,8 @@ test('map position and OOD score equal the documented rule (Python reference); n
   const nc = cells.find((c) => c.ood.flagged);
   await page.dblclick(`#gallery li.cell[data-file="${nc.file}"]`);
   await page.waitForSelector('#cell .ood-warning');
-  assert.match(await page.textContent('#cell .ood-warning'), /This does not look like a CellaVision-style single-cell image/);
+  assert.match(await page.textContent('#cell .ood-warning'), /This image does not look like the single-cell images the model was trained on \(how unlike: [\d.]+; above [\d.]+ a cell is not counted\)/);
+  assert.equal((await page.textContent('#cell .prediction')).trim(), 'Not counted');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -62,21 +62,25 @@ export function clearCell() {
 }
 
 // extras: {cams: Float32Array[], rgb: Uint8Array, blob} or null while the heatmap is computed.
-export async function renderCell(cell, extras, { focus = false, fromReview = false } = {}) {
+// keepHead: the heatmap of the cell shown has come (app.js loadCam): its head and field bar stay the
+// same elements, so that a tap on one of their buttons at that moment is not lost with the old node.
+export async function renderCell(cell, extras, { focus = false, fromReview = false, keepHead = false } = {}) {
   const art = $('cell');
   $('cell-empty').hidden = true;
   art.hidden = false;
   const keepClass = view && view.cell.id === cell.id ? view.camClass : null;
+  const sameCell = !!view && view.cell.id === cell.id && String(cell.id) === art.dataset.id;
   view = { cell, extras, cams: extras?.cams || null, rgb: extras?.rgb || null, base: null, camClass: keepClass ?? (cell.ok ? cell.index : 0), fromReview };
   if (extras && cell.ok) view.base = await baseCrop(extras);
   // A re-render keeps the focus on the control (same id) that had it.
   const activeId = art.contains(document.activeElement) ? document.activeElement.id : null;
 
-  const title = el('h2', { id: 'cell-title', tabindex: '-1', text: cell.name });
-  const head = el('div', { class: 'cell-head' }, title);
-  if (fromReview || state.cells.size > 1) head.append(el('button', { type: 'button', class: 'quiet', text: t('cell.back'), onclick: () => api.showView('review', true) }));
-  if (state.cells.has(cell.id)) head.append(navBar(cell));
-  const fieldBar = cell.source ? fieldPanel(cell) : null;
+  const oldHead = keepHead && sameCell ? art.querySelector(':scope > .cell-head') : null;
+  const title = oldHead ? oldHead.querySelector('#cell-title') : el('h2', { id: 'cell-title', tabindex: '-1', text: cell.name });
+  const head = oldHead || el('div', { class: 'cell-head' }, title);
+  if (!oldHead && (fromReview || state.cells.size > 1)) head.append(el('button', { type: 'button', class: 'quiet', text: t('cell.back'), onclick: () => api.showView('review', true) }));
+  if (!oldHead && state.cells.has(cell.id)) head.append(navBar(cell));
+  const fieldBar = cell.source ? ((oldHead && art.querySelector(':scope > #cell-field')) || fieldPanel(cell)) : null;
   if (!cell.ok) {
     art.replaceChildren(head, fieldBar || '', el('p', { class: 'error big', text: t('flag.error', { error: errorText(cell.error) }) }));
     art.dataset.error = cell.error;
