@@ -132,14 +132,16 @@ static void row_to_rgb(const bc_frame_image *im, const uint8_t *in, int n, uint8
   bc_pixels_to_rgb(in, n, im->channels, im->ignore_alpha, o);
 }
 
-static int factor_for(int rw, int rh, int budget) {
-  int64_t f = isqrt64((int64_t)rw * rh / budget);
+/* The smallest factor >= f whose reduced copy of a rw x rh region fits budget px and BC_FRAME_WORK_SIDE a side. */
+static int fit_factor(int rw, int rh, int budget, int64_t f) {
   if (f < 1) f = 1;
   while (((int64_t)rw + f - 1) / f * (((int64_t)rh + f - 1) / f) > budget ||
          ((int64_t)rw + f - 1) / f > BC_FRAME_WORK_SIDE || ((int64_t)rh + f - 1) / f > BC_FRAME_WORK_SIDE)
     f++;
   return (int)f;
 }
+
+static int factor_for(int rw, int rh, int budget) { return fit_factor(rw, rh, budget, isqrt64((int64_t)rw * rh / budget)); }
 
 static void reduce(bc_frame_scratch *fs, const bc_frame_image *im, work *wk) {
   const int f = wk->f, W = wk->W, H = wk->H;
@@ -760,14 +762,6 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
 #define LOC_SPLIT_PERMILLE 600     /* ... split into its nucleus pieces of at least 0.6 red-cell areas */
 #define LOC_BOX_RBC_PCT 175         /* a white cell is about 1.75 red cells across (BCDD: 95 px boxes, 55 px red cells) */
 
-static int void_near(const bc_frame_scratch *fs, const work *wk, const int bx[4]) {
-  int x, y;
-  for (y = bx[1] - 2; y <= bx[3] + 2; y++)
-    for (x = bx[0] - 2; x <= bx[2] + 2; x++)
-      if (x >= 0 && y >= 0 && x < wk->W && y < wk->H && (fs->flags[y * wk->W + x] & F_VOID)) return 1;
-  return 0;
-}
-
 /* A field whose red cells absorb red as well as green (a lilac stain, as in the pig-blood phone photos) puts
  * red cells, or their darker rims where they overlap, in Otsu's nucleus class: the class is then a large share
  * of the stained pixels, or mostly thin (few of its pixels have all 4 neighbours in it; real nuclei are
@@ -839,17 +833,24 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const 
   }
 }
 
-/* The void (black surround) near a group: in a phone photo, dim corners of the eyepiece's surround pass the
- * nucleus test. Share of void work px, in percent, in the box grown by g. */
-static int void_share_pct(const bc_frame_scratch *fs, const work *wk, const int bx[4], int g) {
+/* The void (black surround) near a group, in the box grown by g: its work px (*all gets the box's px inside the
+ * image). In a phone photo, dim corners of the eyepiece's surround pass the nucleus test. */
+static int64_t void_px(const bc_frame_scratch *fs, const work *wk, const int bx[4], int g, int64_t *all) {
   int x, y;
-  int64_t nv = 0, all = 0;
+  int64_t nv = 0, n = 0;
   for (y = bx[1] - g; y <= bx[3] + g; y++)
     for (x = bx[0] - g; x <= bx[2] + g; x++) {
       if (x < 0 || y < 0 || x >= wk->W || y >= wk->H) continue;
-      all++;
+      n++;
       if (fs->flags[y * wk->W + x] & F_VOID) nv++;
     }
+  *all = n;
+  return nv;
+}
+
+static int void_share_pct(const bc_frame_scratch *fs, const work *wk, const int bx[4], int g) {
+  int64_t all;
+  const int64_t nv = void_px(fs, wk, bx, g, &all);
   return all ? (int)(nv * 100 / all) : 0;
 }
 
@@ -883,10 +884,7 @@ static void dim_rim(bc_frame_scratch *fs, const work *wk) {
 
 /* The reduced copy and masks of the whole image at factor f, or the next one that fits the scratch. */
 static void locate_pass(bc_frame_scratch *fs, const bc_frame_image *im, work *wk, int64_t f) {
-  if (f < 1) f = 1;
-  while ((im->w + f - 1) / f * ((im->h + f - 1) / f) > fs->cap || (im->w + f - 1) / f > BC_FRAME_WORK_SIDE ||
-         (im->h + f - 1) / f > BC_FRAME_WORK_SIDE)
-    f++;
+  f = fit_factor(im->w, im->h, fs->cap, f);
   wk->rx0 = wk->ry0 = 0; wk->rw = im->w; wk->rh = im->h;
   wk->f = (int)f;
   wk->W = (int)((im->w + f - 1) / f);
@@ -903,7 +901,7 @@ static void locate_pass(bc_frame_scratch *fs, const bc_frame_image *im, work *wk
 static void add_cell(bc_frame_cells *out, const bc_frame_scratch *fs, const work *wk, const bc_frame_image *im,
                      const int bx[4], int area, int64_t rbc_area16, int64_t d16, int flags) {
   bc_frame_cell c;
-  int64_t side, cx2, cy2;
+  int64_t side, cx2, cy2, all;
   out->total++;
   memset(&c, 0, sizeof c);
   c.nx0 = bx[0] * wk->f;
@@ -912,7 +910,7 @@ static void add_cell(bc_frame_cells *out, const bc_frame_scratch *fs, const work
   c.ny1 = (bx[3] + 1) * wk->f < im->h ? (bx[3] + 1) * wk->f : im->h;
   c.nucleus_permille = rbc_area16 > 0 ? (int)((int64_t)area * 16 * 1000 / rbc_area16) : 0;
   c.flags = flags;
-  if (bx[0] <= 0 || bx[1] <= 0 || bx[2] >= wk->W - 1 || bx[3] >= wk->H - 1 || void_near(fs, wk, bx)) c.flags |= BC_CELL_EDGE;
+  if (bx[0] <= 0 || bx[1] <= 0 || bx[2] >= wk->W - 1 || bx[3] >= wk->H - 1 || void_px(fs, wk, bx, 2, &all) > 0) c.flags |= BC_CELL_EDGE;
   if (c.nucleus_permille > LOC_CLUMP_PERMILLE) c.flags |= BC_CELL_CLUMP;
   side = (int64_t)(c.nx1 - c.nx0 > c.ny1 - c.ny0 ? c.nx1 - c.nx0 : c.ny1 - c.ny0) * 115 / 100;
   if (d16 > 0 && d16 * LOC_BOX_RBC_PCT / 1600 > side) side = d16 * LOC_BOX_RBC_PCT / 1600;
