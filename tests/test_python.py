@@ -33,6 +33,25 @@ def test_roundtrip():
     check(g.to_bytes() == data, "bcmodel: reading and re-writing the test model gives identical bytes")
 
 
+def test_set_temperature_both_versions():
+    # The temperature sits after the sub-class table in version 2: rewriting it must leave every other
+    # byte alone and the file loadable by the engine (a v2 file once got its sub-class names overwritten).
+    for name in ("random-model.bin", "random-model-sub.bin"):
+        src = ROOT / "tests/fixtures" / name
+        data = src.read_bytes()
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / name
+            new = bcmodel.set_temperature(str(src), 1.75, str(out))
+            g0, g1 = bcmodel.Graph.from_bytes(data), bcmodel.Graph.from_bytes(new)
+            t = bcmodel.temperature_offset(data)
+            diff = [i for i in range(len(data)) if data[i] != new[i]]
+            r = run([str(ROOT / "build/native/bloodcell"), "info", "--model", str(out)])
+            check(abs(g1.temperature - 1.75) < 1e-6 and g1.subclasses == g0.subclasses and
+                  all(i in (12, 13, 14, 15) or t <= i < t + 4 for i in diff) and r.returncode == 0,
+                  f"set_temperature on {name} (version {g0.to_bytes()[4]}) changes only the temperature and the CRC; "
+                  f"the engine loads it")
+
+
 def test_random_model_reproducible():
     with tempfile.TemporaryDirectory() as d:
         r = run([PY, "scripts/fixtures/make_test_model.py", "--out", f"{d}/m.bin"])
@@ -75,6 +94,7 @@ def test_smoke_train_export():
 
 if __name__ == "__main__":
     test_roundtrip()
+    test_set_temperature_both_versions()
     test_random_model_reproducible()
     test_bad_data_folder()
     test_smoke_train_export()

@@ -298,11 +298,16 @@ class _Reader:
 
 def temperature_offset(data):
     """Byte offset of the f32 temperature field in a model file's bytes (header layout of FORMAT.md)."""
+    (version,) = struct.unpack_from("<I", data, 4)
     o = 16
     (n,) = struct.unpack_from("<I", data, o); o += 4 + n             # model name
     (k,) = struct.unpack_from("<I", data, o); o += 4
     for _ in range(k):                                               # class ids
         (n,) = struct.unpack_from("<I", data, o); o += 4 + n
+    if version >= 2:                                                 # sub-classes: parent, id
+        (m,) = struct.unpack_from("<I", data, o); o += 4
+        for _ in range(m):
+            (n,) = struct.unpack_from("<I", data, o + 4); o += 8 + n
     return o + 4 + 4 + 12 + 12                                       # input size, resize mode, mean, std
 
 

@@ -108,8 +108,7 @@ def check_model(model):
 
 def model_facts(cli, model, data, g):
     """Facts from the model file itself and from `bloodcell info`."""
-    toff = bcmodel.temperature_offset(data)
-    (mode,) = np.frombuffer(data[toff - 28:toff - 24], "<u4")
+    mode = g.resize_mode
     facts = {"file": rel(model), "name": g.name, "bytes": len(data), "sha256": sha256_bytes(data),
              "classes": g.classes, "temperature_in_file": round(float(g.temperature), 6),
              "preprocessing": {
@@ -142,6 +141,11 @@ def model_facts(cli, model, data, g):
 # ---------------------------------------------------------------------------------------------
 # running the engine (with a cache of raw logits and embeddings)
 # ---------------------------------------------------------------------------------------------
+# What a cache line keeps of the CLI's JSON (the key changes with it): label and subclass for the
+# sub-class metrics (the CLI prints the class logits only).
+CACHED_KEYS = ("file", "logits", "embedding", "error", "label", "subclass")
+
+
 def cache_key(model_bytes, cli):
     """Model bytes with the temperature and CRC fields blanked (logits and embeddings do not depend on T),
     plus the CLI binary."""
@@ -151,6 +155,7 @@ def cache_key(model_bytes, cli):
     b[12:16] = b"\0\0\0\0"
     h = hashlib.sha256(bytes(b))
     h.update(Path(cli).read_bytes())
+    h.update(repr(CACHED_KEYS).encode())
     return h.hexdigest()[:20]
 
 
@@ -197,7 +202,7 @@ def run_engine(cli, model, model_bytes, paths, jobs=1, chunk=256, use_cache=True
         with open(cache_file, "a") as cf, concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
             for recs, dt in ex.map(lambda c: _run_chunk(cli, model, c, backend, extra), chunks):
                 for r in recs:
-                    r = {k: r[k] for k in ("file", "logits", "embedding", "error") if k in r}
+                    r = {k: r[k] for k in CACHED_KEYS if k in r}
                     results[r["file"]] = r
                     cf.write(json.dumps(r) + "\n")
                 cf.flush()

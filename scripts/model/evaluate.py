@@ -167,6 +167,8 @@ def subclass_metrics(items, res, data_dir):
             r = res[str(data_dir / f)]
             if "error" in r:
                 continue
+            if "label" not in r:
+                raise RuntimeError(f"the engine's result for {f} lacks its call (a cache without labels)")
             sub = (r.get("subclass") or {}).get("label") if r.get("label") == c else None
             rows.append((pbc_data.SUBCLASS_LIST[j][1], r.get("label") == c, sub))
         if not rows:
@@ -197,6 +199,10 @@ def main():
     ap.add_argument("--write-model", default=None, help="write the calibrated model here instead of rewriting --model")
     ap.add_argument("--no-write-model", action="store_true", help="do not write the temperature anywhere")
     ap.add_argument("--no-cache", action="store_true")
+    ap.add_argument("--float-from-card", default=None,
+                    help="when --train-dir has no metrics: carry the float model, training and float-agreement "
+                         "sections from this earlier card (a model whose class part is unchanged, e.g. after "
+                         "subclass_head.py); they say where they came from")
     args = ap.parse_args()
 
     model, data_dir, out, cli = resolve(args.model), resolve(args.data).resolve(), resolve(args.out), resolve(args.cli)
@@ -276,6 +282,8 @@ def main():
         check = [str(data_dir / f) for f in S["test"]["files"][:3]]
         p = subprocess.run([str(cli), "classify", "--json", "--model", str(target), "--", *check],
                            capture_output=True, text=True)
+        if p.returncode != 0 or len(p.stdout.splitlines()) != len(check):
+            fail(f"the engine does not read the rewritten model {rel(target)}: {p.stderr.strip()[:300]}")
         for line in p.stdout.splitlines():
             r = json.loads(line)
             want = softmax(np.array([r["logits"]], np.float64), T)[0]
@@ -344,6 +352,20 @@ def main():
         "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
         "note": "the machine may have been busy with other work (e.g. training), which inflates the time"}
 
+    carried = {}
+    if not fm and args.float_from_card:
+        prior_path = resolve(args.float_from_card)
+        prior = json.loads(prior_path.read_text())
+        src = (f"carried from the model card of {prior['model']['name']} ({prior['date']}, sha256 "
+               f"{prior['model']['sha256'][:16]}...): the float network and its class rows are the same; its training "
+               f"folder is not kept")
+        for k in ("float_model", "training"):
+            if isinstance(prior.get(k), dict):
+                carried[k] = {**prior[k], "carried": src}
+        agree = prior.get("int8_engine", {}).get("agreement_with_float_on_test")
+        if isinstance(agree, dict):
+            carried["agreement"] = {**agree, "carried": src}
+
     card = {
         "schema": "bloodcell-model-card-1",
         "date": datetime.date.today().isoformat(),
@@ -362,17 +384,17 @@ def main():
                  "errors": {s: S[s]["errors"] for s in S}},
         "int8_engine": {"engine": f"native CLI {rel(cli)} (the C int8 engine; the wasm build runs the same code)",
                         "val": S["val"]["metrics"], "test": S["test"]["metrics"],
-                        "agreement_with_float_on_test": agreement_with_float(train_dir, S["test"]["files"],
-                                                                             S["test"]["pred"]),
+                        "agreement_with_float_on_test": carried.get("agreement") or
+                        agreement_with_float(train_dir, S["test"]["files"], S["test"]["pred"]),
                         "timing": timing_out},
         "subclasses_int8_test": (subclass_metrics(items["test"], res, data_dir) if g.subclasses
                                  else "none (the model has no sub-classes)"),
-        "float_model": fm if fm else "not measured (no build/train/main/metrics.json)",
+        "float_model": fm if fm else carried.get("float_model", "not measured (no build/train/main/metrics.json)"),
         "calibration": calib,
         "unidentified_threshold": threshold,
         "top_losses_test": top_losses,
         "web_examples": ex_out if ex_out else "not measured (no web/examples/examples.json)",
-        "training": {**(train_cfg or {}), **({"log": tlog} if tlog else {"log": "not measured (no log.txt)"})},
+        "training": carried.get("training") or {**(train_cfg or {}), **({"log": tlog} if tlog else {"log": "not measured (no log.txt)"})},
         "evaluation_machine": this_machine(),
     }
     ref = out / "reference-map.json"

@@ -66,6 +66,8 @@ def render_markdown(c):
     ag = e["agreement_with_float_on_test"]
     L.append("Int8 vs float, same test prediction: " +
              (f"{pct(ag['same_prediction'])} of {ag['n']} images.\n" if isinstance(ag, dict) else ag + ".\n"))
+    if fm and fm.get("carried"):
+        L.append(f"> Float figures {fm['carried']}.\n")
     if fm and not fm.get("matches_model_file_preprocessing", True):
         L.append("> Warning: the float metrics file has preprocessing (size/mean/std) different from the model file; "
                  "it may belong to another training run.\n")

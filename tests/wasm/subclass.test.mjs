@@ -39,8 +39,28 @@ test('sub-classes: wasm = native CLI, null for a class without sub-classes, prob
 });
 
 test('a version-1 model has no sub-classes', async () => {
-  const e = await loadEngine(readFileSync(root + 'models/bloodcell.bin'), { wasmBinary });
+  const e = await loadEngine(readFileSync(root + 'tests/fixtures/random-model.bin'), { wasmBinary });
   assert.deepEqual(e.subclasses, []);
-  assert.equal(e.classify(readFileSync(images[0])).subclass, null);
+  const r = e.classify(readFileSync(images[0]));
+  assert.equal(r.subclass, null);
+  assert.equal(r.subprobsArray.length, 0);
+  e.free();
+});
+
+test('the shipped model: its kinds, the same calls as the CLI, every kind\'s probability within its class', async () => {
+  const e = await loadEngine(readFileSync(root + 'models/bloodcell.bin'), { wasmBinary });
+  assert.deepEqual(e.subclasses.map((s) => `${s.parent}/${s.id}`),
+    ['ig/promyelocyte', 'ig/myelocyte', 'ig/metamyelocyte', 'neutrophil/band', 'neutrophil/segmented']);
+  const cli = execFileSync(root + 'build/native/bloodcell', ['classify', '--json', '--backend', 'own', ...images], { encoding: 'utf8' })
+    .trim().split('\n').map((l) => JSON.parse(l));
+  images.forEach((f, i) => {
+    const r = e.classify(readFileSync(f));
+    assert.deepEqual(r.subclass ? r.subclass.label : null, cli[i].subclass ? cli[i].subclass.label : null, f);
+    if (r.subclass) assert.ok(Math.abs(r.subclass.confidence - cli[i].subclass.confidence) < 1e-6, f);
+    for (const parent of ['ig', 'neutrophil']) {
+      const sum = e.subclasses.reduce((acc, s, j) => acc + (s.parent === parent ? r.subprobsArray[j] : 0), 0);
+      assert.ok(Math.abs(sum - 1) < 1e-5, `${f} ${parent} ${sum}`);
+    }
+  });
   e.free();
 });
