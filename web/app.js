@@ -209,6 +209,21 @@ function reassign(id, value) {
   if (currentView === 'map') drawMain();
 }
 
+// The kind within the class the cell is counted in (band / segmented, ...): the user's call, or null
+// for the model's.
+function reassignSub(id, subId) {
+  const c = state.cells.get(id);
+  if (!c || !c.ok) return;
+  const v = subId ?? null;
+  if ((c.subConfirmed ?? null) === v) return;
+  samples.markChanged('reassign');
+  c.subConfirmed = v;
+  store.put(c);
+  review.updateItem(c);
+  if (currentCellId() === id) refreshCell();
+  if (c.field) fieldView.fieldsChanged();
+}
+
 // ---- whole fields ---------------------------------------------------------------------------------
 // A field: {id, name, sample, width, height, rbcDiameterPx, orientation, total, small, viewWidth,
 // viewHeight, added}; its located cells carry field (its id), source (its file name) and box
@@ -234,7 +249,7 @@ function fieldCellOf(f, r, k, extra = {}) {
   const cell = { id: state.nextId++, name: `${f.name}#${k}`, size: null, added: Date.now(), ok: r.ok, error: r.error || '', confirmed: null,
     field: f.id, source: f.name, box: r.box || extra.box, sample: state.sample?.key, ...extra };
   delete cell.thumb;
-  if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, ood: r.ood });
+  if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, subprobs: r.subprobs || [], ood: r.ood });
   if (r.ok && r.careful) cell.careful = true;
   if (r.edge) cell.edge = true;
   if (r.clump) cell.clump = true;
@@ -364,7 +379,7 @@ function showField(fid, focusCell = null) {
   fieldView.showField(fid, { focusCell });
 }
 
-const api = { openCell: (id) => openCell(id), loadCam, reassign, acquireThumb, releaseThumb, getBlob, showView, mapBase: MAP_BASE,
+const api = { openCell: (id) => openCell(id), loadCam, reassign, reassignSub, acquireThumb, releaseThumb, getBlob, showView, mapBase: MAP_BASE,
   showField, addFieldCell, removeCell, fieldBlob, stepCell, currentView: () => currentView,
   orderedIds: () => review.orderedIds(), selectCell: (id) => review.selectCell(id) };
 fieldView.initField(api);
@@ -437,7 +452,7 @@ async function processFile(file, id, single) {
   if (r.kind === 'field') return { id, field: r, name, file, r, single, hash };
   const cell = { id, name, size: file.size, added: Date.now(), ok: r.ok, error: r.error || '', confirmed: null };
   if (hash) cell.hash = hash;
-  if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, ood: r.ood, ms: r.ms });
+  if (r.ok) Object.assign(cell, { label: r.label, index: r.index, confidence: r.confidence, probs: r.probs, subprobs: r.subprobs || [], ood: r.ood, ms: r.ms });
   if (r.ok && r.careful) cell.careful = true;
   // A TIFF comes back with a PNG of its pixels (browsers do not show TIFF): that is the image kept and shown.
   return { id, cell, file: r.display || file, r, single, hash };
@@ -818,8 +833,11 @@ async function importInto(fileName, parsed) {
   if (target !== state.sample) await openSample(target);
   await resetReview();
   const now = Date.now();
+  const subs = state.info.subclasses || [];
   for (const c of parsed.cells) {
-    const { image, ...rest } = c;
+    const { image, subprobsById, ...rest } = c;
+    // every kind's probability (a JSON export), in this model's order
+    if (subprobsById && subs.length && subs.every((x) => x.id in subprobsById)) rest.subprobs = subs.map((x) => subprobsById[x.id]);
     const cell = { id: state.nextId++, size: null, added: now, ...rest, sample: target.key };
     const blob = image ? dataURLBlob(image) : null;
     if (blob) { cell.hasImage = true; blobs.set(cell.id, blob); }

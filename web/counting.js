@@ -1,7 +1,7 @@
 // counting.js - the review as a haematology lab counts it: each cell's group mapped to the groups of
 // differential.js (the clinical rules), and the count settings of the sample (the target and the
 // analyser's WBC). The review view, the JSON export and the printed report all read summary().
-import { state, groupOf } from './state.js';
+import { state, groupOf, subclassOf } from './state.js';
 import { differential, TARGETS } from './differential.js';
 import { saveSample } from './samples.js';
 
@@ -29,10 +29,16 @@ export function setCountSettings({ target, wbcTotal }) {
   if (state.sample) saveSample();
 }
 
+// subgroups (each cell's sub-class id or null) only for a model with sub-classes: without them the
+// summary's subclasses is null, as the CLI prints it for such a model.
 export function summary() {
-  const groups = [];
-  for (const c of state.cells.values()) groups.push(clinicalGroup(c));
-  return differential(groups, { ...countSettings(), classes: state.info ? state.info.classes : [] });
+  const groups = [], subgroups = [];
+  for (const c of state.cells.values()) {
+    groups.push(clinicalGroup(c));
+    subgroups.push(subclassOf(c)?.id ?? null);
+  }
+  const withSub = !!state.info?.subclasses?.length;
+  return differential(groups, { ...countSettings(), classes: state.info ? state.info.classes : [], subgroups: withSub ? subgroups : null });
 }
 
 // The analyser WBC as typed: '' -> null (none given); '7.5' or '7,5' -> 7.5; anything else -> NaN.

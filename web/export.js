@@ -1,6 +1,6 @@
 // export.js - the review as CSV and JSON: for each file the predicted class, the probabilities,
 // the confirmed class (after review) and the flags.
-import { state, groupOf, groupId, counts, UNIDENTIFIED } from './state.js';
+import { state, groupOf, groupId, counts, UNIDENTIFIED, subclassOf } from './state.js';
 import { safeFileId } from './samples.js';
 import { summary } from './counting.js';
 
@@ -23,6 +23,7 @@ function round(x, d = 6) { return Number.isFinite(x) ? Number(x.toFixed(d)) : nu
 // images: Map cell id -> data URL, or null (the JSON export only, when the user asks for the images).
 export function rows(images = null) {
   const classes = state.info.classes;
+  const subs = state.info.subclasses || [];
   return [...state.cells.values()].map((c) => ({
     file: c.name,
     status: c.ok ? 'ok' : 'error',
@@ -37,6 +38,12 @@ export function rows(images = null) {
     user_choice: c.confirmed === null || c.confirmed === undefined ? null : (c.confirmed === UNIDENTIFIED ? 'unidentified' : classes[c.confirmed]),
     flags: flagsOf(c),
     error: c.ok ? '' : c.error,
+    // the kind within the class it is counted in (band / segmented, ...), the model's probability of
+    // that kind, whether the user chose it; and every kind's probability within its class (JSON only)
+    subclass: (c.ok && subclassOf(c)?.id) || null,
+    subclass_confidence: c.ok ? round(subclassOf(c)?.p ?? NaN) : null,
+    subclass_by_user: c.ok ? !!subclassOf(c)?.byUser : false,
+    subclass_probs: c.ok && subs.length && c.subprobs?.length === subs.length ? Object.fromEntries(subs.map((x, j) => [x.id, round(c.subprobs[j])])) : null,
     // a cell located in a whole-field photo: the photo's file name and the box, photo px as oriented
     source_image: c.source ?? null,
     box: c.box ? [...c.box] : null,
@@ -64,6 +71,9 @@ function field(v, style) {
 
 // The CSV's last columns when any cell comes from a whole field (empty for single-cell images).
 export const FIELD_COLUMNS = ['source_image', 'box_x0', 'box_y0', 'box_x1', 'box_y1'];
+// After `error`, for a model with sub-classes (the CLI's --csv writes them too): the kind and the
+// model's probability of it.
+export const SUBCLASS_COLUMNS = ['subclass', 'p_subclass'];
 
 // lang: the UI language ('en' when not given: the CLI's --csv writes the same bytes as this).
 export function toCSV({ lang = 'en' } = {}) {
@@ -72,11 +82,14 @@ export function toCSV({ lang = 'en' } = {}) {
   const all = rows();
   // Cells from whole fields add the FIELD_COLUMNS (a review of single-cell images keeps the CLI's columns).
   const fields = all.some((r) => r.source_image !== null);
-  const head = ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error', ...(fields ? FIELD_COLUMNS : [])];
+  const withSub = !!state.info.subclasses?.length;
+  const head = ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error',
+    ...(withSub ? SUBCLASS_COLUMNS : []), ...(fields ? FIELD_COLUMNS : [])];
   const lines = [head.join(style.sep)];
   for (const r of all) {
     lines.push([r.file, r.status, r.predicted, r.confidence, ...classes.map((k) => (r.probs ? r.probs[k] : null)),
       r.ood_score, r.confirmed, r.reassigned_by_user ? 'yes' : 'no', r.flags.join(';'), r.error,
+      ...(withSub ? [r.subclass, r.subclass ? r.subclass_confidence : null] : []),
       ...(fields ? [r.source_image, ...(r.box || [null, null, null, null])] : [])].map((v) => field(v, style)).join(style.sep));
   }
   return style.bom + lines.join('\r\n') + '\r\n';

@@ -54,6 +54,11 @@ export const STRINGS = {
     'flag.ood': 'This does not look like a CellaVision-style single-cell image. It is kept out of the differential.',
     'flag.reassigned': 'Reassigned by you (model said {cls}).',
     'flag.error': 'Could not classify: {error}',
+    'cell.kind': 'Kind: {kind}', 'cell.kindModel': "the model's call, {p}", 'cell.kindModelNoP': "the model's call",
+    'cell.kindUser': 'your choice; the model gave it {p}', 'cell.kindChoose': 'Kind of {cls}', 'cell.kindBack': "Back to the model's call",
+    'cell.kindNote': 'On our test cells the model named the kind right {acc} of the time, less often than the class: check it.',
+    'cell.kindNoteNoCard': 'The kind is harder to call than the class: check it.',
+    'diff.kindOf': 'of which', 'gallery.kind': '{kind}',
     'group.unidentified': 'Unidentified', 'group.excluded': 'Not like the reference cells (excluded)', 'group.error': 'Failed',
     'group.empty': 'None',
     'selection.none': 'No cell selected.',
@@ -325,6 +330,11 @@ export const STRINGS = {
     'flag.ood': 'Esto no parece una imagen de una sola célula al estilo CellaVision. Queda fuera del recuento diferencial.',
     'flag.reassigned': 'Reasignada por usted (el modelo dijo {cls}).',
     'flag.error': 'No se pudo clasificar: {error}',
+    'cell.kind': 'Tipo: {kind}', 'cell.kindModel': 'según el modelo, {p}', 'cell.kindModelNoP': 'según el modelo',
+    'cell.kindUser': 'su elección; el modelo le dio {p}', 'cell.kindChoose': 'Tipo de {cls}', 'cell.kindBack': 'Volver a lo que dijo el modelo',
+    'cell.kindNote': 'En nuestras células de prueba el modelo acertó el tipo el {acc} de las veces, menos que la clase: revíselo.',
+    'cell.kindNoteNoCard': 'El tipo es más difícil de decidir que la clase: revíselo.',
+    'diff.kindOf': 'de ellos', 'gallery.kind': '{kind}',
     'group.unidentified': 'No identificadas', 'group.excluded': 'Distintas de las células de referencia (excluidas)', 'group.error': 'Fallidas',
     'group.empty': 'Ninguna',
     'selection.none': 'Ninguna célula seleccionada.',
@@ -584,6 +594,13 @@ const CLASS_NAMES = {
     lymphocyte: 'Linfocito', monocyte: 'Monocito', neutrophil: 'Neutrófilo', platelet: 'Plaqueta' },
 };
 
+// The second level (the model's sub-class ids; differential.js SUBCLASSES), as a lab writes it after
+// the class: "Neutrophil — band". Colombia says "en banda" (also "cayado").
+const SUBCLASS_NAMES = {
+  en: { band: 'band', segmented: 'segmented', promyelocyte: 'promyelocyte', myelocyte: 'myelocyte', metamyelocyte: 'metamyelocyte', unspecified: 'kind not given' },
+  es: { band: 'en banda', segmented: 'segmentado', promyelocyte: 'promielocito', myelocyte: 'mielocito', metamyelocyte: 'metamielocito', unspecified: 'tipo sin indicar' },
+};
+
 // Engine error messages (English, from the C engine) and their Spanish forms.
 const ERRORS_ES = [
   [/^empty file/, 'archivo vacío'],
@@ -639,6 +656,10 @@ export function t(key, vars) {
 
 export function className(id) {
   return CLASS_NAMES[lang][id] || CLASS_NAMES.en[id] || id;
+}
+
+export function subclassName(id) {
+  return SUBCLASS_NAMES[lang][id] || SUBCLASS_NAMES.en[id] || id;
 }
 
 export function errorText(err) {

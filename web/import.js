@@ -9,7 +9,11 @@
 //                                  sample: {id, date, reviewer, reviewed, target, wbcTotal} | null}
 //   (sample: the JSON export's sample block; reviewed: null | {by, at})
 //   cell: {name, ok, error, label, index, confidence, probs[K], ood: {x, y, score, flagged}|null,
-//          confirmed: null | class index | UNIDENTIFIED, imported: true, image?: data URL (JSON with images)}
+//          confirmed: null | class index | UNIDENTIFIED, imported: true, image?: data URL (JSON with images),
+//          subConfirmed?: the user's kind, subImported?: {id, p} the kind the file gives,
+//          subprobsById?: {kind: p} (JSON: every kind's probability within its class)}
+import { SUBCLASSES } from './differential.js';
+
 export const UNIDENTIFIED = -1;
 export const MAX_CELLS = 100000;
 const FLAGS = new Set(['error', 'out_of_distribution', 'low_confidence', 'reassigned']);
@@ -91,7 +95,34 @@ function makeCell(f, classes, where) {
   if (flags.includes('reassigned') !== (f.user_choice !== null)) fail(`${where}: the flag "reassigned" and the user's choice disagree`);
   if (f.careful !== undefined && typeof f.careful !== 'boolean') fail(`${where}: careful must be true or false`);
   return { name, ok: true, error: '', label: f.predicted, index, confidence: f.confidence, probs, ood, confirmed, imported: true,
-    ...(f.careful ? { careful: true } : {}), ...fieldOf(f, where) };
+    ...(f.careful ? { careful: true } : {}), ...fieldOf(f, where), ...subclassFields(f, where) };
+}
+
+// The kind (sub-class) a row gives: one of its counted class's kinds (differential.js SUBCLASSES), the
+// model's probability of it, whether the user chose it; JSON also every kind's probability.
+function subclassFields(f, where) {
+  const sub = f.subclass ?? null, p = f.subclass_confidence ?? null, byUser = f.subclass_by_user ?? false, all = f.subclass_probs ?? null;
+  const out = {};
+  if (all !== null) {
+    if (typeof all !== 'object' || Array.isArray(all)) fail(`${where}: subclass_probs must be an object`);
+    const known = new Set(Object.values(SUBCLASSES).flat());
+    for (const [k, v] of Object.entries(all)) {
+      if (!known.has(k)) fail(`${where}: subclass_probs names an unknown kind ${JSON.stringify(k.slice(0, 40))}`);
+      if (!isNum(v) || v < 0 || v > 1) fail(`${where}: the probability of the kind ${k} is not a number from 0 to 1`);
+    }
+    out.subprobsById = { ...all };
+  }
+  if (typeof byUser !== 'boolean') fail(`${where}: subclass_by_user must be true or false`);
+  if (sub === null) {
+    if (p !== null || byUser) fail(`${where}: a kind's probability or the user's kind without a kind`);
+    return out;
+  }
+  const kinds = SUBCLASSES[f.confirmed];
+  if (!kinds || !kinds.includes(sub)) fail(`${where}: the kind ${JSON.stringify(String(sub).slice(0, 40))} is not one of ${f.confirmed}'s${kinds ? ` (${kinds.join(', ')})` : ' (it has none)'}`);
+  if (p !== null && (!isNum(p) || p < 0 || p > 1)) fail(`${where}: the kind's probability is not a number from 0 to 1`);
+  if (byUser) out.subConfirmed = sub;
+  out.subImported = { id: sub, p };
+  return out;
 }
 
 // A cell of a whole-field photo: the photo's file name and its box [x0, y0, x1, y1] (integer pixels,
@@ -138,7 +169,8 @@ function fromJSON(text, classes) {
     const cell = makeCell({ file: c.file, status: c.status, predicted: c.predicted, confidence: c.confidence ?? null,
       probs: probs ? classes.map((k) => probs[k]) : null, ood_score: c.ood_score ?? null, map_xy: c.map_xy ?? null,
       confirmed: c.confirmed, user_choice: userChoice, flags: c.flags, error: c.error, careful: c.careful,
-      source_image: c.source_image ?? null, box: c.box ?? null }, classes, where);
+      source_image: c.source_image ?? null, box: c.box ?? null, subclass: c.subclass ?? null, subclass_confidence: c.subclass_confidence ?? null,
+      subclass_by_user: c.subclass_by_user ?? false, subclass_probs: c.subclass_probs ?? null }, classes, where);
     const image = imageOf(c.image, where);
     return image ? { ...cell, image } : cell;
   });
@@ -218,6 +250,7 @@ export function parseCSVRows(text, sep = ',') {
 }
 
 const FIELD_COLUMNS = ['source_image', 'box_x0', 'box_y0', 'box_x1', 'box_y1'];
+const SUB_COLUMNS = ['subclass', 'p_subclass'];
 
 // The field columns of a CSV row: all empty (a single-cell image) or a source image and four integers.
 function csvField(v, at) {
@@ -237,9 +270,11 @@ function fromCSV(text, classes, sep) {
   const decimal = sep === ';' ? ',' : '.';
   const base = ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error'];
   const headRow = rows.shift();
-  // A review with cells from whole fields has FIELD_COLUMNS at the end (export.js).
-  const withFields = headRow.length === base.length + FIELD_COLUMNS.length;
-  const want = withFields ? [...base, ...FIELD_COLUMNS] : base;
+  // A model with sub-classes adds SUB_COLUMNS after `error`; a review with cells from whole fields has
+  // FIELD_COLUMNS at the end (export.js).
+  const withSub = headRow?.[base.length] === SUB_COLUMNS[0];
+  const withFields = headRow.length === base.length + (withSub ? SUB_COLUMNS.length : 0) + FIELD_COLUMNS.length;
+  const want = [...base, ...(withSub ? SUB_COLUMNS : []), ...(withFields ? FIELD_COLUMNS : [])];
   if (headRow.length !== want.length || headRow.some((h, i) => h !== want[i])) fail(`its columns are not those of this app's CSV export for this model (${want.join(sep)})`);
   checkCount(rows.length);
   const cells = rows.map((r, i) => {
@@ -263,7 +298,8 @@ function fromCSV(text, classes, sep) {
     return makeCell({ file: unguard(v.file), status: v.status, predicted: v.predicted, confidence: num(v.confidence, 'confidence'),
       probs: ok ? probs : null, ood_score: num(v.ood_score, 'ood_score'), map_xy: null,
       confirmed: ok ? confirmed : (confirmed || ''), user_choice: v.reassigned === 'yes' ? confirmed : null,
-      flags: v.flags ? v.flags.split(';') : [], error: unguard(v.error), ...csvField(v, at) }, classes, where);
+      flags: v.flags ? v.flags.split(';') : [], error: unguard(v.error), ...csvField(v, at),
+      ...(withSub && ok ? { subclass: v.subclass || null, subclass_confidence: num(v.p_subclass, 'p_subclass') } : {}) }, classes, where);
   });
   return { format: 'csv', cells, threshold: null, sample: null };
 }

@@ -2,6 +2,9 @@
 // A cell: {id, name, size, ok, error, label, index, confidence, probs[K], ood:{x,y,score,flagged}|null,
 //          confirmed: null (model's call) | class index | UNIDENTIFIED, ms, sample: its sample's key,
 //          careful?: true when classified in careful mode (8 views averaged),
+//          subprobs: [M] each sub-class's probability within its class (info.subclasses order; [] without),
+//          subConfirmed: null (the model's call) | a sub-class id of the class it is counted in (the user's),
+//          subImported?: {id, p} the call an imported CSV row carried (no subprobs there),
 //          from a whole field: field (its id in state.fields), source (the photo's file name),
 //          box [x0, y0, x1, y1] (photo px, as oriented), edge?/clump? (the locator's flags),
 //          userAdded?: true when added by a tap}
@@ -50,6 +53,35 @@ export function groupOf(c) {
   if (c.ood && c.ood.flagged) return 'excluded';
   if (c.confidence < state.threshold) return 'unidentified';
   return c.index;
+}
+
+// The cell's sub-class within the class it is counted in (neutrophil: band / segmented; ig:
+// promyelocyte / myelocyte / metamyelocyte): {id, p: the model's probability (null if not known),
+// byUser}, or null (not counted in a class with sub-classes, a model without them, or no call known).
+// A choice the user made for another class does not follow the cell into this one.
+export function subclassOf(c) {
+  const g = groupOf(c);
+  const subs = state.info?.subclasses || [];
+  if (typeof g !== 'number' || !subs.length) return null;
+  const mine = subclassesOf(g);
+  if (!mine.length) return null;
+  const known = Array.isArray(c.subprobs) && c.subprobs.length === subs.length;
+  const p = (s) => (known ? c.subprobs[s.j] : null);
+  const user = mine.find((s) => s.id === c.subConfirmed);
+  if (user) return { id: user.id, p: p(user), byUser: true };
+  if (known) {
+    const top = mine.reduce((a, b) => (p(b) > p(a) ? b : a));
+    return { id: top.id, p: p(top), byUser: false };
+  }
+  if (c.subImported && mine.some((s) => s.id === c.subImported.id)) return { id: c.subImported.id, p: c.subImported.p ?? null, byUser: false };
+  return null;
+}
+
+// The sub-classes of class index k: [{id, j}] (j: index in info.subclasses).
+export function subclassesOf(k) {
+  const subs = state.info?.subclasses || [];
+  const cls = state.info?.classes[k];
+  return subs.map((s, j) => ({ id: s.id, j, parent: s.parent })).filter((s) => s.parent === cls);
 }
 
 export function groupName(g) {

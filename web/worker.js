@@ -101,7 +101,8 @@ async function init(msg) {
     return;
   }
   postMessage({ type: 'ready', timing, info: { classes: engine.classes, inputSize: engine.inputSize, modelName: engine.modelName,
-    isa: engine.isa, camWidth: engine.camWidth, camHeight: engine.camHeight, embeddingDim: engine.embeddingDim } });
+    isa: engine.isa, camWidth: engine.camWidth, camHeight: engine.camHeight, embeddingDim: engine.embeddingDim,
+    subclasses: engine.subclasses } });
   if (mapFetch) mapReady = loadMap(mapFetch);
 }
 
@@ -133,7 +134,7 @@ async function classify(msg) {
   if (r.ok && format === 'tiff') result.display = await pngCopy(pixels.rgba, pixels.width, pixels.height);
   if (r.ok) {
     Object.assign(result, { label: r.label, index: r.index, confidence: r.confidence, probs: Array.from(r.probsArray),
-      careful: !!msg.careful });
+      subprobs: Array.from(r.subprobsArray), careful: !!msg.careful });
     if (refmap) {
       const p = refmap.place(r.embedding);
       result.ood = { x: p.x, y: p.y, score: p.score, flagged: p.flagged };
@@ -225,7 +226,8 @@ async function viewBlob() {
 function cellResult(r, careful) {
   const out = { ok: r.ok, error: r.error };
   if (!r.ok) return out;
-  Object.assign(out, { label: r.label, index: r.index, confidence: r.confidence, probs: Array.from(r.probsArray), careful: !!careful });
+  Object.assign(out, { label: r.label, index: r.index, confidence: r.confidence, probs: Array.from(r.probsArray),
+    subprobs: Array.from(r.subprobsArray), careful: !!careful });
   if (refmap) {
     const p = refmap.place(r.embedding);
     out.ood = { x: p.x, y: p.y, score: p.score, flagged: p.flagged };

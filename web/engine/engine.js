@@ -107,16 +107,19 @@ export class Engine {
     const probs = {};
     this.classes.forEach((c, k) => { probs[c] = probsArr[k]; });
     // The called class's sub-class (e.g. neutrophil: band or segmented), or null when it has none.
-    let subclass = null;
+    // subprobsArray: every sub-class's probability within its own class (engine.subclasses order), so a
+    // cell reassigned to another class with sub-classes still has the model's view of which kind it is.
+    let subclass = null, subprobsArray = new Float32Array(0);
     if (this.subclasses.length) {
       const sp = new Float32Array(mod.HEAPF32.buffer, mod._bc_wasm_subprobs(this.e), this.subclasses.length);
+      subprobsArray = sp.slice();
       const mine = this.subclasses.map((s, j) => [s, sp[j]]).filter(([s]) => s.parent === this.classes[best]);
       if (mine.length) {
         const top = mine.reduce((a, b) => (b[1] > a[1] ? b : a));
         subclass = { label: top[0].id, confidence: top[1], probs: Object.fromEntries(mine.map(([s, p]) => [s.id, p])) };
       }
     }
-    return { ok: true, label: this.classes[best], index: best, confidence: probsArr[best], probs, probsArray: probsArr, logits, embedding, subclass };
+    return { ok: true, label: this.classes[best], index: best, confidence: probsArr[best], probs, probsArray: probsArr, logits, embedding, subclass, subprobsArray };
   }
 
   cam(k) {

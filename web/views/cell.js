@@ -1,8 +1,8 @@
 // cell.js - the single-cell view: predicted class and confidence, the 8 probabilities as bars, the
 // class activation map over the image (opacity slider, class choice), the cell on the reference map,
 // and its confirmed class.
-import { state, groupOf, groupName, classColour, el, UNIDENTIFIED, GREY } from '../state.js';
-import { t, className, pct, confPct, num, errorText } from '../i18n.js';
+import { state, groupOf, groupName, classColour, el, UNIDENTIFIED, GREY, subclassOf, subclassesOf } from '../state.js';
+import { t, className, subclassName, pct, confPct, num, errorText } from '../i18n.js';
 import { drawScatter } from './map.js';
 import { fillChoices, parseChoice, orderedIds } from './review.js';
 
@@ -203,11 +203,32 @@ export function renderVerdict() {
   if (cell.careful) flags.append(el('p', { class: 'note muted', text: t('careful.cell') }));
   const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
   sw.style.background = classColour(cell.index);
+  const sub = subclassOf(cell);
+  // "Neutrophil — band" when the cell is counted in the class the model called
+  const headline = sub && g === cell.index ? `${className(cell.label)} — ${subclassName(sub.id)}` : className(cell.label);
   body.replaceChildren(
     el('p', { class: 'prediction', dataset: { group: typeof g === 'number' ? state.info.classes[g] : g } }, sw,
-      el('span', { class: 'pred-label', text: className(cell.label) }), ' ',
+      el('span', { class: 'pred-label', text: headline }), ' ',
       el('span', { class: 'conf', text: t('cell.confidence', { p: confPct(cell.confidence) }) })),
-    flags, confirmField);
+    flags, typeof g === 'number' ? kindBox(cell, g, sub) : '', confirmField);
+}
+
+// The kind within the class the cell is counted in (band / segmented; promyelocyte / myelocyte /
+// metamyelocyte): the call, whose it is, a button per kind to set it, and how far to trust it.
+function kindBox(cell, g, sub) {
+  const kinds = subclassesOf(g);
+  if (!kinds.length) return '';
+  const who = !sub ? null : sub.byUser ? t('cell.kindUser', { p: sub.p === null ? '—' : confPct(sub.p) })
+    : sub.p === null ? t('cell.kindModelNoP') : t('cell.kindModel', { p: confPct(sub.p) });
+  const acc = state.card?.subclasses_int8_test?.[state.info.classes[g]]?.conditional_accuracy;
+  return el('div', { class: 'kind-box', id: 'cell-kind', dataset: { subclass: sub?.id || '', by: sub ? (sub.byUser ? 'user' : 'model') : '' } },
+    el('p', { class: 'kind-line' }, el('span', { class: 'kind-label', text: t('cell.kind', { kind: subclassName(sub ? sub.id : 'unspecified') }) }),
+      who ? el('span', { class: 'conf', text: ` (${who})` }) : null),
+    el('div', { class: 'kind-buttons row wrap', role: 'group', 'aria-label': t('cell.kindChoose', { cls: groupName(g) }) },
+      kinds.map((k) => el('button', { type: 'button', class: 'kind', 'aria-pressed': sub?.id === k.id ? 'true' : 'false', dataset: { kind: k.id },
+        text: subclassName(k.id), onclick: () => api.reassignSub(cell.id, k.id) })),
+      sub?.byUser ? el('button', { type: 'button', class: 'quiet', id: 'cell-kind-model', text: t('cell.kindBack'), onclick: () => api.reassignSub(cell.id, null) }) : null),
+    el('p', { class: 'muted small', text: Number.isFinite(acc) ? t('cell.kindNote', { acc: pct(acc, 0) }) : t('cell.kindNoteNoCard') }));
 }
 
 // Again, in place (language change): same cell, same heatmap.

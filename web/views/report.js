@@ -5,9 +5,9 @@
 // alone, on one A4 or Letter page for a normal count. Everything the user supplied (sample ID,
 // reviewer, file names) goes in as text, never as markup.
 import { state, el, groupOf, classColour, GREY } from '../state.js';
-import { t, className, pct, num, getLang, errorText, dateTimeText } from '../i18n.js';
+import { t, className, subclassName, pct, num, getLang, errorText, dateTimeText } from '../i18n.js';
 import { summary } from '../counting.js';
-import { LEUKOCYTES, NRBC, PLATELET, progress } from '../differential.js';
+import { LEUKOCYTES, NRBC, PLATELET, subclassRows, progress } from '../differential.js';
 import { APP_VERSION } from '../version.js';
 import { onSampleChange } from '../samples.js';
 
@@ -153,9 +153,12 @@ const absText = (x) => (x === null || x === undefined ? '—' : num(x, 2));
 function counts(s) {
   const p = progress(s);
   const abs = s.absolute !== null;
-  const rows = LEUKOCYTES.map((k) => el('tr', { dataset: { class: k } }, el('th', { scope: 'row' }, swatch(k), className(k)),
+  const rows = LEUKOCYTES.flatMap((k) => [el('tr', { dataset: { class: k } }, el('th', { scope: 'row' }, swatch(k), className(k)),
     el('td', { text: String(s.differential[k].count) }), el('td', { text: pctText(s.differential[k].percent) }),
-    abs ? el('td', { text: absText(s.absolute[k]) }) : null));
+    abs ? el('td', { text: absText(s.absolute[k]) }) : null),
+  // the kinds under their class (bands beside segmented neutrophils), in % of the WBC
+  ...subclassRows(s, k).map((r) => el('tr', { class: 'r-sub', dataset: { subclass: `${k}/${r.id}` } }, el('th', { scope: 'row', text: subclassName(r.id) }),
+    el('td', { text: String(r.count) }), el('td', { text: pctText(r.percent) }), abs ? el('td', { text: absText(r.absolute) }) : null))]);
   const diff = el('table', { class: 'r-diff' },
     el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('diff.class') }), el('th', { scope: 'col', text: t('diff.count') }),
       el('th', { scope: 'col', text: t('diff.pct') }), abs ? el('th', { scope: 'col', text: t('diff.abs') }) : null)),

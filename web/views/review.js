@@ -1,12 +1,12 @@
 // review.js - the batch view: gallery grouped by class (like a CellaVision review screen), the
 // differential count (table + chart), the confidence threshold, reassignment by click, keyboard or
 // drag, and export.
-import { state, groupOf, groupName, groupId, counts, classColour, GREY, UNIDENTIFIED, el } from '../state.js';
-import { t, className, pct, confPct, num, errorText, getLang, onLangChange } from '../i18n.js';
+import { state, groupOf, groupName, groupId, counts, classColour, GREY, UNIDENTIFIED, el, subclassOf } from '../state.js';
+import { t, className, subclassName, pct, confPct, num, errorText, getLang, onLangChange } from '../i18n.js';
 import { onSampleChange } from '../samples.js';
 import { reportStale } from './report.js';
 import { summary, countSettings, setCountSettings, parseWbc, WBC_MAX } from '../counting.js';
-import { LEUKOCYTES, NRBC, PLATELET, TARGETS, progress } from '../differential.js';
+import { LEUKOCYTES, NRBC, PLATELET, TARGETS, subclassRows, progress } from '../differential.js';
 import { renderCounter } from './counter.js';
 
 const $ = (id) => document.getElementById(id);
@@ -152,7 +152,8 @@ export function buildGroups() {
 function itemLabel(c) {
   if (!c.ok) return `${c.name}: ${t('flag.error', { error: errorText(c.error) })}`;
   if (groupOf(c) === 'excluded') return `${c.name}: ${groupName('excluded')}`;
-  return t('gallery.item', { name: c.name, cls: groupName(groupOf(c)), p: confPct(c.confidence) });
+  const sub = subclassOf(c);
+  return t('gallery.item', { name: c.name, cls: sub ? `${groupName(groupOf(c))} — ${subclassName(sub.id)}` : groupName(groupOf(c)), p: confPct(c.confidence) });
 }
 
 function makeItem(c) {
@@ -164,7 +165,7 @@ function makeItem(c) {
     if (c.ood) li.dataset.ood = JSON.stringify(c.ood);
     li.append(el('img', { alt: '', decoding: 'async', draggable: 'false', width: '80', height: '80' }));
     const flags = el('span', { class: 'flags' });
-    li.append(el('span', { class: 'cap' }, el('span', { class: 'name', text: c.name }), el('span', { class: 'conf' }), flags));
+    li.append(el('span', { class: 'cap' }, el('span', { class: 'name', text: c.name }), el('span', { class: 'conf' }), el('span', { class: 'kind' }), flags));
   } else {
     li.dataset.error = c.error;
     li.append(el('span', { class: 'noimg', 'aria-hidden': 'true', text: '!' }),
@@ -183,6 +184,9 @@ function refreshItem(li, c) {
   }
   // An excluded cell's caption gives no confidence: it would read as the certainty of a class.
   li.querySelector('.conf').textContent = g === 'excluded' ? t('gallery.notCounted') : confPct(c.confidence, 0);
+  const sub = subclassOf(c);
+  li.querySelector('.kind').textContent = sub ? subclassName(sub.id) : '';
+  if (sub) { li.dataset.subclass = sub.id; li.dataset.subBy = sub.byUser ? 'user' : 'model'; } else { delete li.dataset.subclass; delete li.dataset.subBy; }
   const flags = li.querySelector('.flags');
   flags.replaceChildren();
   if (c.ood && c.ood.flagged) flags.append(el('span', { class: 'flag ood', title: t('flag.ood'), text: '⚠' }));
@@ -545,6 +549,14 @@ function wbcTable(s) {
     body.append(el('tr', { dataset: { class: k } }, el('th', { scope: 'row' }, sw, className(k)),
       el('td', { class: 'count', text: String(d.count) }), el('td', { class: 'pct', text: pctText(d.percent) }),
       abs ? el('td', { class: 'abs', text: absText(s.absolute[k]) }) : null));
+    // bands beside segmented neutrophils (and the kinds of ig), each in % of the WBC as labs report them;
+    // 'unspecified' only when some cell of the class has no kind
+    for (const r of subclassRows(s, k)) {
+      body.append(el('tr', { class: 'subrow', dataset: { subclass: `${k}/${r.id}` } },
+        el('th', { scope: 'row', class: 'subname', text: subclassName(r.id) }),
+        el('td', { class: 'count', text: String(r.count) }), el('td', { class: 'pct', text: pctText(r.percent) }),
+        abs ? el('td', { class: 'abs', text: absText(r.absolute) }) : null));
+    }
   }
   const foot = el('tfoot', {}, el('tr', { dataset: { group: 'wbc' } }, el('th', { scope: 'row', text: t('diff.wbc') }), el('td', { class: 'count', text: String(s.wbc) }),
     el('td', { text: s.wbc ? pct(1, 0) : '—' }), abs ? el('td', { class: 'abs', text: absText(s.wbc_corrected) }) : null));
