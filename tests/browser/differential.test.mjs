@@ -28,7 +28,7 @@ async function table(page) {
     for (const tr of d.querySelectorAll('tbody.not-counted tr[data-group]')) groups[tr.dataset.group] = tr.querySelector('.count').textContent;
     const p = document.getElementById('count-progress');
     return {
-      order: [...d.querySelectorAll('tbody.wbc tr')].map((tr) => tr.dataset.class),
+      order: [...d.querySelectorAll('tbody.wbc tr[data-class]')].map((tr) => tr.dataset.class),
       rows, groups, per100, wbc: wbcRow.querySelector('.count').textContent, wbcAbs: wbcRow.querySelector('.abs')?.textContent ?? null,
       progress: p.querySelector('.count-progress-text').textContent, low: p.querySelector('.low-count.warn')?.textContent ?? null,
       lowMark: !!d.querySelector('thead .low-mark'), done: p.dataset.done,
@@ -127,17 +127,27 @@ test('the differential follows the clinical rules on a batch with platelets, NRB
   const json = JSON.parse(await exportText(page, 'json'));
   const wbcCorrected = (7.5 * 100) / (100 + (2 * 100) / 12);
   const pct = (n) => (100 * n) / 12;
+  // The kinds (sub-classes) from the cells' own kind fields: each counted neutrophil and ig has one.
+  const kinds = (cls, ids) => Object.fromEntries(ids.map((j) => {
+    const n = j === 'unspecified' ? json.cells.filter((c) => c.confirmed === cls && !c.subclass).length
+      : json.cells.filter((c) => c.confirmed === cls && c.subclass === j).length;
+    return [j, { count: n, percent: pct(n) }];
+  }));
+  const subclasses = { neutrophil: kinds('neutrophil', ['band', 'segmented', 'unspecified']), ig: kinds('ig', ['promyelocyte', 'myelocyte', 'metamyelocyte', 'unspecified']) };
+  assert.equal(subclasses.neutrophil.band.count + subclasses.neutrophil.segmented.count, 5, 'every counted neutrophil has a kind');
+  assert.equal(subclasses.neutrophil.unspecified.count + subclasses.ig.unspecified.count, 0);
   close(json.differential, {
     total: 23, wbc: 12, target: 200,
     differential: { neutrophil: { count: 5, percent: pct(5) }, lymphocyte: { count: 3, percent: pct(3) }, monocyte: { count: 2, percent: pct(2) },
       eosinophil: { count: 1, percent: pct(1) }, basophil: { count: 0, percent: 0 }, ig: { count: 1, percent: pct(1) } },
+    subclasses,
     nrbc: 2, nrbc_per_100_wbc: pct(2), platelets: 2, unidentified: 3, excluded: 1, failed: 3, other: 0,
     wbc_total: 7.5, wbc_corrected: wbcCorrected,
     absolute: { neutrophil: (wbcCorrected * 5) / 12, lymphocyte: (wbcCorrected * 3) / 12, monocyte: (wbcCorrected * 2) / 12,
       eosinophil: wbcCorrected / 12, basophil: 0, ig: wbcCorrected / 12 },
   });
   const csv = parseCSV(await exportText(page, 'csv'));
-  assert.deepEqual(Object.keys(csv[0]), ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error']);
+  assert.deepEqual(Object.keys(csv[0]), ['file', 'status', 'predicted', 'confidence', ...classes.map((k) => `p_${k}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error', 'subclass', 'p_subclass']);
   assert.equal(csv.filter((r) => r.confirmed === 'neutrophil').length, 5);
 
   // Spanish: the same table with the decimal comma.
