@@ -64,7 +64,7 @@ test('batch of 208 images with 3 bad files: counts add up, errors shown, exports
   assert.equal(csv.length, 208);
   // the model's classes in its order (the gallery's; the differential table lists the leukocytes first)
   const classes = (await page.$$eval('#gallery section.group', (ss) => ss.map((x) => x.dataset.group))).filter((g) => g in d.perClass);
-  assert.deepEqual(Object.keys(csv[0]), ['file', 'status', 'predicted', 'confidence', ...classes.map((c) => `p_${c}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error']);
+  assert.deepEqual(Object.keys(csv[0]), ['file', 'status', 'predicted', 'confidence', ...classes.map((c) => `p_${c}`), 'ood_score', 'confirmed', 'reassigned', 'flags', 'error', 'subclass', 'p_subclass']);
   const confirmedCounts = {};
   for (const r of csv) {
     const c = byFile.get(r.file);

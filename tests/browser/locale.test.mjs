@@ -50,14 +50,20 @@ test('the Spanish CSV opens in columns with decimal commas and a BOM; English st
       continue;
     }
     const probs = shown[r[col('file')]];
+    // p_subclass: the kind's probability, empty for a class without kinds
+    const isClassP = (h) => h.startsWith('p_') && h !== 'p_subclass';
+    if (r[col('p_subclass')] !== '') {
+      assert.ok(Number.isFinite(colombianNumber(r[col('p_subclass')])) && !r[col('p_subclass')].includes('.'), `p_subclass "${r[col('p_subclass')]}"`);
+      numbers++;
+    }
     head.forEach((h, k) => {
-      if (!h.startsWith('p_')) return;
+      if (!isClassP(h)) return;
       const v = colombianNumber(r[k]);
       assert.ok(Number.isFinite(v), `${h} "${r[k]}" reads as a number with a decimal comma`);
       assert.ok(!r[k].includes('.'), `${h} "${r[k]}" has no decimal point`);
       numbers++;
     });
-    const p = head.filter((h) => h.startsWith('p_')).map((h) => colombianNumber(r[col(h)]));
+    const p = head.filter(isClassP).map((h) => colombianNumber(r[col(h)]));
     p.forEach((x, k) => assert.ok(Math.abs(x - probs[k]) < 1e-6, `${r[0]} ${head[col('p_basophil') + k]}: ${x} vs ${probs[k]}`));
     assert.ok(Math.abs(colombianNumber(r[col('confidence')]) - Math.max(...probs)) < 1e-6);
     if (r[col('ood_score')] !== '') assert.ok(Number.isFinite(colombianNumber(r[col('ood_score')])));
