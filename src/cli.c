@@ -227,13 +227,30 @@ static const char *group_of(const batch *b, const bc_engine *e, const result *r)
 
 static int low_confidence(const batch *b, const result *r) { return r->probs[r->best] < b->opt->threshold; }
 
+/* The kind a cell is counted with (web/state.js subclassOf, before any review): the called class's most
+ * probable sub-class when the cell is counted in that class; -1 otherwise or without sub-classes. */
+static int counted_kind(const batch *b, const bc_engine *e, const result *r) {
+  if (!r->ok || !bc_engine_num_subclasses(e) || strcmp(group_of(b, e, r), bc_engine_class_name(e, r->best))) return -1;
+  return bc_cli_top_subclass(e, r->best, r->subprobs);
+}
+
+/* Whether the summary can report this model's sub-classes: they are the kinds it knows (summary.c). */
+static int summary_kinds(const bc_engine *e) {
+  const int M = bc_engine_num_subclasses(e);
+  for (int j = 0; j < M; j++)
+    if (!bc_summary_knows_kind(bc_engine_class_name(e, bc_engine_subclass_parent(e, j)), bc_engine_subclass_name(e, j))) return 0;
+  return M > 0;
+}
+
 static void print_csv_header(const bc_engine *e, int K) {
   fputs("file,status,predicted,confidence", stdout);
   for (int k = 0; k < K; k++) { fputc(',', stdout); char h[40]; snprintf(h, sizeof h, "p_%s", bc_engine_class_name(e, k)); emit_csv_field(stdout, h); }
-  fputs(",ood_score,confirmed,reassigned,flags,error\r\n", stdout);
+  fputs(",ood_score,confirmed,reassigned,flags,error", stdout);
+  fputs(bc_engine_num_subclasses(e) ? ",subclass,p_subclass\r\n" : "\r\n", stdout);
 }
 
-/* web/export.js toCSV: file,status,predicted,confidence,p_<class>...,ood_score,confirmed,reassigned,flags,error */
+/* web/export.js toCSV: file,status,predicted,confidence,p_<class>...,ood_score,confirmed,reassigned,flags,error
+ * and, for a model with sub-classes, subclass,p_subclass (the counted kind and its probability) */
 static void print_csv(const batch *b, const bc_engine *e, const char *path, const result *r) {
   char num[48];
   emit_csv_field(stdout, path);
@@ -242,7 +259,7 @@ static void print_csv(const batch *b, const bc_engine *e, const char *path, cons
     for (int k = 0; k < b->K; k++) fputc(',', stdout);
     fputs(",,,no,error,", stdout);
     emit_csv_field(stdout, r->msg);
-    fputs("\r\n", stdout);
+    fputs(bc_engine_num_subclasses(e) ? ",,\r\n" : "\r\n", stdout);
     return;
   }
   fputs(",ok,", stdout);
@@ -253,7 +270,13 @@ static void print_csv(const batch *b, const bc_engine *e, const char *path, cons
   emit_csv_field(stdout, group_of(b, e, r));
   fputs(",no,", stdout);
   const int ood = r->placed && r->place.flagged, low = low_confidence(b, r);
-  printf("%s%s%s,\r\n", ood ? "out_of_distribution" : "", ood && low ? ";" : "", low ? "low_confidence" : "");
+  printf("%s%s%s,", ood ? "out_of_distribution" : "", ood && low ? ";" : "", low ? "low_confidence" : "");
+  if (bc_engine_num_subclasses(e)) {
+    const int j = counted_kind(b, e, r);
+    if (j >= 0) { fputc(',', stdout); emit_csv_field(stdout, bc_engine_subclass_name(e, j)); printf(",%s", js_round6(num, r->subprobs[j])); }
+    else fputs(",,", stdout);
+  }
+  fputs("\r\n", stdout);
 }
 
 static void print_json(const batch *b, const bc_engine *e, const char *path, const result *r) {
@@ -328,7 +351,8 @@ static int run_batch(batch *b, bc_summary *sum) {
     if (b->opt->fmt == FORMAT_CSV) print_csv(b, e, path, &r);
     else if (b->opt->fmt == FORMAT_JSON) print_json(b, e, path, &r);
     else print_text(b, e, path, &r);
-    bc_summary_add(sum, group_of(b, e, &r));
+    const int kind = sum->has_subclasses ? counted_kind(b, e, &r) : -1;
+    bc_summary_add(sum, group_of(b, e, &r), kind >= 0 ? bc_engine_subclass_name(e, kind) : NULL);
     failures += !r.ok;
     free(r.probs);
     pthread_mutex_lock(&b->mu);
@@ -479,7 +503,7 @@ int main(int argc, char **argv) {
   pthread_mutex_init(&b.mu, NULL);
   pthread_cond_init(&b.cv, NULL);
   bc_summary sum;
-  bc_summary_init(&sum, opt.target, opt.wbc_total);
+  bc_summary_init(&sum, opt.target, opt.wbc_total, summary_kinds(e));
   const int failures = b.results ? run_batch(&b, &sum) : -1;
   if (failures < 0) fprintf(stderr, "bloodcell: out of memory\n");
   else if (opt.summary) {

@@ -31,12 +31,17 @@ static const char *usage =
     "  --model FILE        the model (default models/bloodcell.bin)\n"
     "Exit status: 0 all read, 1 an image failed, 2 a usage or model error.\n";
 
-void bc_cli_print_subclass(FILE *f, const bc_engine *e, int best, const float *subprobs) {
-  const int M = bc_engine_num_subclasses(e);
-  int top = -1, first = 1;
-  if (M == 0) return;
-  for (int j = 0; j < M; j++)
+int bc_cli_top_subclass(const bc_engine *e, int best, const float *subprobs) {
+  int top = -1;
+  for (int j = 0; j < bc_engine_num_subclasses(e); j++)
     if (bc_engine_subclass_parent(e, j) == best && (top < 0 || subprobs[j] > subprobs[top])) top = j;
+  return top;
+}
+
+void bc_cli_print_subclass(FILE *f, const bc_engine *e, int best, const float *subprobs) {
+  const int M = bc_engine_num_subclasses(e), top = bc_cli_top_subclass(e, best, subprobs);
+  int first = 1;
+  if (M == 0) return;
   fputs(", \"subclass\": ", f);
   if (top < 0) { fputs("null", f); return; }
   fputs("{\"label\": ", f);

@@ -10,5 +10,7 @@ int bc_cli_locate(int argc, char **argv, const char *default_model);
  * (null when that class has none); nothing for a model without sub-classes. */
 struct bc_engine;
 void bc_cli_print_subclass(FILE *f, const struct bc_engine *e, int best, const float *subprobs);
+/* The index of class `best`'s most probable sub-class, or -1 when it has none. */
+int bc_cli_top_subclass(const struct bc_engine *e, int best, const float *subprobs);
 
 #endif

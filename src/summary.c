@@ -7,14 +7,42 @@
 
 const char *const bc_leukocytes[BC_N_LEUKOCYTES] = { "neutrophil", "lymphocyte", "monocyte", "eosinophil", "basophil", "ig" };
 
-void bc_summary_init(bc_summary *s, int target, double wbc_total) {
+/* differential.js SUBCLASSES, in its order */
+static const struct { const char *cls; int n; const char *ids[BC_MAX_KINDS]; } kinds[BC_N_KIND_CLASSES] = {
+  { "neutrophil", 2, { "band", "segmented" } },
+  { "ig", 3, { "promyelocyte", "myelocyte", "metamyelocyte" } },
+};
+
+static int kind_class(const char *cls) {
+  for (int i = 0; i < BC_N_KIND_CLASSES; i++) if (!strcmp(cls, kinds[i].cls)) return i;
+  return -1;
+}
+
+static int kind_index(int i, const char *kind) {
+  for (int j = 0; j < kinds[i].n; j++) if (!strcmp(kind, kinds[i].ids[j])) return j;
+  return -1;
+}
+
+int bc_summary_knows_kind(const char *parent, const char *kind) {
+  const int i = kind_class(parent);
+  return i >= 0 && kind_index(i, kind) >= 0;
+}
+
+void bc_summary_init(bc_summary *s, int target, double wbc_total, int has_subclasses) {
   memset(s, 0, sizeof *s);
   s->target = target;
+  s->has_subclasses = !!has_subclasses;
   s->wbc_total = isfinite(wbc_total) && wbc_total >= 0 ? wbc_total : -1;
 }
 
-void bc_summary_add(bc_summary *s, const char *group) {
+void bc_summary_add(bc_summary *s, const char *group, const char *sub) {
   s->total++;
+  const int i = s->has_subclasses ? kind_class(group) : -1;
+  if (i >= 0) {
+    /* the CLI passes only kinds bc_summary_knows_kind accepts; anything else is "unspecified", never lost */
+    const int j = sub ? kind_index(i, sub) : -1;
+    s->kind_count[i][j >= 0 ? j : kinds[i].n]++;
+  }
   for (int k = 0; k < BC_N_LEUKOCYTES; k++)
     if (!strcmp(group, bc_leukocytes[k])) { s->count[k]++; return; }
   if (!strcmp(group, "erythroblast")) s->nrbc++;
@@ -50,7 +78,22 @@ void bc_summary_json(FILE *f, const bc_summary *s) {
     emit_json_number(f, d.percent[k]);
     fputc('}', f);
   }
-  fprintf(f, "}, \"nrbc\": %d, \"nrbc_per_100_wbc\": ", s->nrbc);
+  fputs("}, \"subclasses\": ", f);
+  if (!s->has_subclasses) fputs("null", f);
+  else {
+    for (int i = 0; i < BC_N_KIND_CLASSES; i++) {
+      fprintf(f, "%s\"%s\": {", i ? ", " : "{", kinds[i].cls);
+      for (int j = 0; j <= kinds[i].n; j++) {
+        const int n = s->kind_count[i][j];
+        fprintf(f, "%s\"%s\": {\"count\": %d, \"percent\": ", j ? ", " : "", j < kinds[i].n ? kinds[i].ids[j] : "unspecified", n);
+        emit_json_number(f, d.wbc > 0 ? (100.0 * n) / d.wbc : NAN);
+        fputc('}', f);
+      }
+      fputc('}', f);
+    }
+    fputc('}', f);
+  }
+  fprintf(f, ", \"nrbc\": %d, \"nrbc_per_100_wbc\": ", s->nrbc);
   emit_json_number(f, d.nrbc_per_100);
   fprintf(f, ", \"platelets\": %d, \"unidentified\": %d, \"excluded\": %d, \"failed\": %d, \"other\": %d, \"wbc_total\": ",
           s->platelets, s->unidentified, s->excluded, s->failed, s->other);
@@ -84,6 +127,17 @@ void bc_summary_table(FILE *f, const bc_summary *s) {
     cell(f, d.percent[k], 1, 7);
     if (absolute) cell(f, d.absolute[k], 2, 9);
     fputc('\n', f);
+    /* its kinds, in % of the WBC as labs report bands ("unspecified" only when some cell has none) */
+    const int i = s->has_subclasses ? kind_class(bc_leukocytes[k]) : -1;
+    for (int j = 0; i >= 0 && j <= kinds[i].n; j++) {
+      const int n = s->kind_count[i][j];
+      if (j == kinds[i].n && n == 0) continue;
+      const double p = d.wbc > 0 ? (100.0 * n) / d.wbc : NAN;
+      fprintf(f, "    %-31s %6d", j < kinds[i].n ? kinds[i].ids[j] : "unspecified", n);
+      cell(f, p, 1, 7);
+      if (absolute) cell(f, (d.corrected * p) / 100, 2, 9);
+      fputc('\n', f);
+    }
   }
   fprintf(f, "WBC counted: %d / %d%s\n", d.wbc, s->target,
           d.wbc < s->target ? " (below the target: the percentages are uncertain)" : "");

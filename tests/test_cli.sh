@@ -122,22 +122,26 @@ ok "-j 0 and -j x refused" '! $BIN classify -j 0 "${imgs[0]}" 2>/dev/null; [ $? 
 csv=$($BIN classify --csv --model $REAL "${set_[@]}" 2>/dev/null; echo .); csv=${csv%.}
 json=$($BIN classify --json --model $REAL "${set_[@]}" 2>/dev/null)
 thr=$(node -e 'console.log(require("./models/model-card.json").unidentified_threshold.value)')
-app=$(echo "$json" | THR=$thr node --input-type=module -e '
+subs=$($BIN info --model $REAL 2>/dev/null | sed -n "s/^sub-classes: //p")
+app=$(echo "$json" | SUBS="$subs" THR=$thr node --input-type=module -e '
   import { readFileSync } from "node:fs";
   import { state } from "./web/state.js";
   import { toCSV } from "./web/export.js";
   const lines = readFileSync(0, "utf8").trim().split("\n").map((l) => JSON.parse(l));
   const classes = Object.keys(lines.find((l) => l.probs).probs);
-  state.info = { classes };
+  // the kinds of the model, as bloodcell info lists them (parent/id)
+  const subclasses = process.env.SUBS.split(" ").filter(Boolean).map((x) => ({ parent: x.split("/")[0], id: x.split("/")[1] }));
+  state.info = { classes, subclasses };
   state.threshold = Number(process.env.THR);
   lines.forEach((l, i) => state.cells.set(i + 1, l.error !== undefined
     ? { id: i + 1, name: l.file, ok: false, error: l.error, confirmed: null }
     : { id: i + 1, name: l.file, ok: true, error: "", label: l.label, index: classes.indexOf(l.label), confidence: l.confidence,
         probs: classes.map((k) => l.probs[k]), confirmed: null,
+        subprobs: subclasses.map((x) => (x.parent === l.label && l.subclass ? l.subclass.probs[x.id] : 0)),
         ood: l.ood_score === null ? null : { score: l.ood_score, x: l.map_xy[0], y: l.map_xy[1], flagged: l.flags.includes("out_of_distribution") } }));
   process.stdout.write(toCSV());'; echo .); app=${app%.}
-hdr=$'file,status,predicted,confidence,p_basophil,p_eosinophil,p_erythroblast,p_ig,p_lymphocyte,p_monocyte,p_neutrophil,p_platelet,ood_score,confirmed,reassigned,flags,error\r'
-ok "--csv: the header is the app's (file,status,predicted,confidence,p_<class>...,ood_score,confirmed,reassigned,flags,error)" \
+hdr=$'file,status,predicted,confidence,p_basophil,p_eosinophil,p_erythroblast,p_ig,p_lymphocyte,p_monocyte,p_neutrophil,p_platelet,ood_score,confirmed,reassigned,flags,error,subclass,p_subclass\r'
+ok "--csv: the header is the app's (file,status,predicted,confidence,p_<class>...,ood_score,confirmed,reassigned,flags,error,subclass,p_subclass)" \
   '[ "$(printf %s "$csv" | head -1)" = "$hdr" ] && [ "$(printf %s "$app" | head -1)" = "$hdr" ]'
 ok "--csv: every row byte for byte what the app's export writes (quoting, formula guard, CRLF)" '[ -n "$csv" ] && [ "$csv" = "$app" ]'
 ok "--csv: the hostile names are quoted and the formula guarded" \
@@ -157,9 +161,17 @@ ok "--summary: the table after the lines" '[ $rc -eq 0 ] && echo "$out" | grep -
 out=$($BIN classify --summary --json --target 200 --wbc 6 --model $REAL tests/fixtures/images "$tmp/empty.jpg" 2>/dev/null); rc=$?
 ok "--summary --json: one last summary line" '[ $rc -eq 1 ] && [ $(echo "$out" | wc -l) -eq 10 ] && echo "$out" | tail -1 | node -e "
   const s=JSON.parse(require(\"fs\").readFileSync(0,\"utf8\")).summary;
-  const keys=\"total wbc target differential nrbc nrbc_per_100_wbc platelets unidentified excluded failed other wbc_total wbc_corrected absolute\";
+  const keys=\"total wbc target differential subclasses nrbc nrbc_per_100_wbc platelets unidentified excluded failed other wbc_total wbc_corrected absolute\";
   if (Object.keys(s).join(\" \")!==keys || s.total!==9 || s.wbc!==6 || s.target!==200 || s.failed!==1 || s.platelets!==1 || s.nrbc!==1
-      || Math.abs(s.wbc_corrected-6*100/(100+100/6))>1e-12 || s.differential.neutrophil.count!==1) process.exit(1);"'
+      || Math.abs(s.wbc_corrected-6*100/(100+100/6))>1e-12 || s.differential.neutrophil.count!==1) process.exit(1);
+  for (const [k, kinds] of Object.entries(s.subclasses)) if (Object.values(kinds).reduce((a, x) => a + x.count, 0) !== s.differential[k].count) process.exit(1);
+  if (s.subclasses.neutrophil.band.count !== 1) process.exit(1);"'
+ok "--summary: the kinds under their class (the band neutrophil fixture), indented, in % of the WBC" \
+  '$BIN classify --summary --model $REAL tests/fixtures/images 2>/dev/null | grep -A2 "^  neutrophil " | grep -q "^    band  *1  *16.7$"'
+ok "--csv: a model without sub-classes keeps the columns without the kind (v1 random model)" \
+  '$BIN classify --csv --model $MODEL "${imgs[0]}" 2>/dev/null | head -1 | grep -q ",flags,error.$"'
+ok "--csv: the band neutrophil's row ends with its kind and probability" \
+  '$BIN classify --csv --model $REAL tests/fixtures/images/neutrophil_BNE_101082.jpg 2>/dev/null | tail -1 | grep -q ",band,0\.7925[0-9]*.$"'
 ok "--target other than 100 or 200 refused" '$BIN classify --target 150 "${imgs[0]}" 2>/dev/null; [ $? -eq 2 ]'
 ok "--wbc not a number refused" '$BIN classify --wbc lots "${imgs[0]}" 2>/dev/null; [ $? -eq 2 ]'
 ok "--json with --csv refused" '$BIN classify --json --csv "${imgs[0]}" 2>/dev/null; [ $? -eq 2 ]'

@@ -71,9 +71,10 @@ test('the CLI on a folder writes the app\'s CSV rows and the app\'s differential
   assert.equal(cliRows.length, n + 2);
   assert.deepEqual(cliRows.slice(1).sort(), appRows.slice(1).sort());
   const byFile = Object.fromEntries(cliRows.slice(1, -1).map((r) => [r.split(',')[0], r]));
-  assert.match(byFile[`${folder}/odd/flat-grey.png`], /,excluded,no,out_of_distribution,$/);
-  assert.match(byFile[`${folder}/odd/blend.jpg`], /,unidentified,no,low_confidence,$/);
-  assert.match(byFile[`${folder}/odd/not-an-image.jpg`], /^[^,]+,error,(,){12}no,error,"not an image/);
+  // (the last two columns: the kind and its probability, empty where the cell is not counted in a class with kinds)
+  assert.match(byFile[`${folder}/odd/flat-grey.png`], /,excluded,no,out_of_distribution,,,$/);
+  assert.match(byFile[`${folder}/odd/blend.jpg`], /,unidentified,no,low_confidence,,,$/);
+  assert.match(byFile[`${folder}/odd/not-an-image.jpg`], /^[^,]+,error,(,){12}no,error,"not an image.*",,$/);
   assert.ok(cliCSV.includes(`\r\n"${folder}/odd/=HYPERLINK(""x""),1.JPG",ok,basophil,`), 'the name with quotes and a comma quoted');
 
   // The app's thresholds are the CLI's (the same web/models/ files).
@@ -84,7 +85,7 @@ test('the CLI on a folder writes the app\'s CSV rows and the app\'s differential
   // The summary: differential.js on the app's exported groups (a failed file is 'error' there, with an
   // empty confirmed) is what the CLI printed; so is the app's own summary in the export, where present.
   const groups = exported.cells.map((c) => (c.status === 'error' ? 'failed' : c.confirmed));
-  const fromApp = differential(groups, { classes: exported.model.classes });
+  const fromApp = differential(groups, { classes: exported.model.classes, subgroups: exported.cells.map((c) => c.subclass) });
   assert.deepEqual(summary, fromApp);
   assert.deepEqual(Object.keys(summary), Object.keys(fromApp));
   if ('differential' in exported) assert.deepEqual(summary, exported.differential);

@@ -48,8 +48,19 @@ test('an exported review imports back exactly; bad imports are refused and chang
   broken.cells[3].probs[json.model.classes[0]] = 'NaN';
   const notArgmax = structuredClone(json);
   { const c = notArgmax.cells.find((x) => x.status === 'ok'); const k = json.model.classes.find((x) => x !== c.predicted); c.predicted = k; }
+  // kinds: one of another class, an unknown one, a probability out of range
+  const kindOf = (cls) => json.cells.findIndex((x) => x.status === 'ok' && x.confirmed === cls && x.subclass);
+  const wrongKind = structuredClone(json);
+  wrongKind.cells[kindOf('neutrophil')].subclass = 'myelocyte';
+  const unknownKind = structuredClone(json);
+  unknownKind.cells[kindOf('ig')].subclass_probs = { ...unknownKind.cells[kindOf('ig')].subclass_probs, '<b>x</b>': 0.5 };
+  const badKindP = structuredClone(json);
+  badKindP.cells[kindOf('neutrophil')].subclass_confidence = 1.5;
   const rows = csv.split('\r\n');
   const badCases = [
+    ['wrong-kind.json', JSON.stringify(wrongKind), /the kind "myelocyte" is not one of neutrophil's \(band, segmented\)/],
+    ['unknown-kind.json', JSON.stringify(unknownKind), /subclass_probs names an unknown kind "<b>x<\/b>"/],
+    ['bad-kind-p.json', JSON.stringify(badKindP), /the kind's probability is not a number from 0 to 1/],
     ['garbage.json', 'this is not a review at all', /not a review exported by this app/],
     ['truncated.json', JSON.stringify(json).slice(0, 500), /not valid JSON/],
     ['schema.json', JSON.stringify({ ...json, schema: 'something-else' }), /schema "something-else"/],

@@ -29,6 +29,8 @@ function cli(args) {
 const jsonLines = (text) => text.trim().split('\n').map((l) => JSON.parse(l));
 // The group differential() counts a cell in: the CLI's confirmed, or 'failed' for an error line.
 const groupOf = (l) => (l.error !== undefined ? 'failed' : l.confirmed);
+// The kind it is counted with: the called class's sub-class when counted in that class, else none.
+const subgroupOf = (l) => (l.error === undefined && l.subclass && l.confirmed === l.label ? l.subclass.label : null);
 
 // The true class of a cell from its file name (fixture: class_ID.jpg, example: class-N.jpg).
 const trueClass = (file) => CLASSES.find((k) => file.split('/').pop().startsWith(k));
@@ -67,7 +69,7 @@ for (const [opts, args] of [[{}, []], [{ target: 200, wbcTotal: 7.5 }, ['--targe
     assert.deepEqual(Object.keys(last), ['summary']);
     const s = last.summary;
     // The same keys in the same order, and the same values, as the app's module.
-    const expected = differential(out.map(groupOf), { ...opts, classes: CLASSES });
+    const expected = differential(out.map(groupOf), { ...opts, classes: CLASSES, subgroups: out.map(subgroupOf) });
     assert.deepEqual(Object.keys(s), Object.keys(expected));
     assert.deepEqual(s, expected);
     // By hand: 3 cells of each class (one fixture, two examples); 6 leukocyte classes -> 18 WBC.
@@ -85,6 +87,12 @@ for (const [opts, args] of [[{}, []], [{ target: 200, wbcTotal: 7.5 }, ['--targe
     assert.equal(s.excluded, 1);
     assert.equal(s.failed, 2);
     assert.equal(s.other, 0);
+    // The kinds add up to their class; each is a share of the WBC.
+    for (const [k, kinds] of Object.entries(s.subclasses)) {
+      assert.equal(Object.values(kinds).reduce((a, x) => a + x.count, 0), s.differential[k].count, k);
+      for (const x of Object.values(kinds)) assert.ok(Math.abs(x.percent - (100 * x.count) / 18) < 1e-12);
+    }
+    assert.equal(s.subclasses.neutrophil.unspecified.count, 0);
     if (opts.wbcTotal) {
       // 7.5 * 100 / (100 + 16.67) = 7.5 * 6 / 7 = 45/7; each class a sixth of it: 15/14.
       assert.equal(s.wbc_total, 7.5);
