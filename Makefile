@@ -62,12 +62,13 @@ $(N)/test_ops_xnnpack: tests/test_ops_xnnpack.c src/ops.c $(KERNEL_SCALAR) $(HEA
 	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $< src/ops.c $(KERNEL_SCALAR) $(NATIVE_LIBS) -o $@
 
-RESAMPLE_SCALAR := src/kernels/u8-rgb-hresample/scalar.c
-$(N)/test_preprocess: tests/test_preprocess.c src/preprocess.c src/frame.c src/bc_status.c src/preprocess.h src/frame.h $(RESAMPLE_SCALAR) $(N)/stb_image.o
+# the preprocessing and framing kernels' scalar references (the engine's are KERNEL_SCALAR)
+PRE_KERNELS_SCALAR := src/kernels/u8-rgb-hresample/scalar.c src/kernels/u16-u8-vacc/scalar.c
+$(N)/test_preprocess: tests/test_preprocess.c src/preprocess.c src/frame.c src/bc_status.c src/preprocess.h src/frame.h $(PRE_KERNELS_SCALAR) $(N)/stb_image.o
 	@mkdir -p $(@D)
-	gcc $(CFLAGS_COMMON) -O2 -g $< src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR) $(N)/stb_image.o -lm -o $@
+	gcc $(CFLAGS_COMMON) -O2 -g $< src/preprocess.c src/frame.c src/bc_status.c $(PRE_KERNELS_SCALAR) $(N)/stb_image.o -lm -o $@
 
-FRAME_TEST_SRC := src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR)
+FRAME_TEST_SRC := src/preprocess.c src/frame.c src/bc_status.c $(PRE_KERNELS_SCALAR)
 $(N)/test_frame: tests/test_frame.c $(FRAME_TEST_SRC) src/preprocess.h src/frame.h $(N)/stb_image.o
 	@mkdir -p $(@D)
 	gcc $(CFLAGS_COMMON) -O2 -g $< $(FRAME_TEST_SRC) $(N)/stb_image.o -lm -o $@
@@ -77,7 +78,7 @@ $(N)/san/test_frame: tests/test_frame.c $(FRAME_TEST_SRC) src/preprocess.h src/f
 	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< $(FRAME_TEST_SRC) $(N)/san/stb_image.o -lm -o $@
 
 # The preprocessing as a shared library for the training side (scripts/model/pbc_data.py, ctypes).
-PRE_LIB_SRC := src/preprocess_lib.c src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR)
+PRE_LIB_SRC := src/preprocess_lib.c src/preprocess.c src/frame.c src/bc_status.c $(PRE_KERNELS_SCALAR)
 $(N)/pic/stb_image.o: src/stb_image_impl.c
 	@mkdir -p $(@D)
 	gcc $(STB_CFLAGS) -fPIC -c $< -o $@
@@ -99,9 +100,9 @@ $(N)/san/bloodcell: $(CLI_SRC) $(ENGINE_SRC) $(KERNEL_SCALAR) $(HEADERS) $(N)/sa
 	@mkdir -p $(@D)
 	gcc $(NATIVE_CFLAGS) $(SAN_FLAGS) $(CLI_SRC) $(ENGINE_SRC) $(KERNEL_SCALAR) $(N)/san/stb_image.o $(NATIVE_LIBS) -o $@
 
-$(N)/san/test_preprocess: tests/test_preprocess.c src/preprocess.c src/frame.c src/bc_status.c src/preprocess.h src/frame.h $(RESAMPLE_SCALAR) $(N)/san/stb_image.o
+$(N)/san/test_preprocess: tests/test_preprocess.c src/preprocess.c src/frame.c src/bc_status.c src/preprocess.h src/frame.h $(PRE_KERNELS_SCALAR) $(N)/san/stb_image.o
 	@mkdir -p $(@D)
-	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< src/preprocess.c src/frame.c src/bc_status.c $(RESAMPLE_SCALAR) $(N)/san/stb_image.o -lm -o $@
+	gcc $(CFLAGS_COMMON) -O1 -g $(SAN_FLAGS) $< src/preprocess.c src/frame.c src/bc_status.c $(PRE_KERNELS_SCALAR) $(N)/san/stb_image.o -lm -o $@
 
 # ---- wasm -----------------------------------------------------------------------------------
 WASM_CFLAGS := $(CFLAGS_COMMON) -O3 -msimd128 -DNDEBUG -isystem $(W)/include

@@ -5,6 +5,7 @@
  * -ffp-contract=off and wasm has no FMA), so native and wasm agree bit for bit. */
 #include "frame.h"
 #include "preprocess.h"
+#include "kernels/kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ typedef struct work {
   int W, H, f;             /* reduced size and factor */
   int rx0, ry0, rw, rh;    /* the image region it covers */
   int bg[3];
+  int hue;                 /* the locator found the nucleus by its hue (field_nucleus) */
 } work;
 
 typedef struct ruler { int found, r16, count; } ruler;   /* r16: radius in work px * 16 */
@@ -35,7 +37,7 @@ typedef struct ruler { int found, r16, count; } ruler;   /* r16: radius in work 
 void bc_frame_scratch_free(bc_frame_scratch *fs) {
   if (!fs) return;
   free(fs->rgb); free(fs->flags); free(fs->d2); free(fs->label); free(fs->stack);
-  free(fs->acc); free(fs->env_s); free(fs->env_t); free(fs->disks); free(fs->piece);
+  free(fs->acc); free(fs->vsum); free(fs->env_s); free(fs->env_t); free(fs->disks); free(fs->piece);
   memset(fs, 0, sizeof *fs);
 }
 
@@ -52,14 +54,15 @@ bc_status bc_frame_scratch_init_cap(bc_frame_scratch *fs, int work_pixels) {
   fs->d2 = (int32_t *)malloc(n * sizeof(int32_t));
   fs->label = (int32_t *)malloc(n * sizeof(int32_t));
   fs->stack = (int32_t *)malloc(n * sizeof(int32_t));
-  fs->acc = (uint32_t *)malloc(side * 3 * sizeof(uint32_t));
+  fs->acc = (uint32_t *)malloc(side * 4 * sizeof(uint32_t));
+  fs->vsum = (uint16_t *)malloc(side * 4 * sizeof(uint16_t));
   fs->env_s = (int32_t *)malloc(side * sizeof(int32_t));
   fs->env_t = (int32_t *)malloc(side * sizeof(int32_t));
   /* the analysis' 65,536 px hold BC_FRAME_MAX_DISKS; a whole field at the locator's scale ~1,000 red cells */
   fs->max_disks = BC_FRAME_MAX_DISKS * (work_pixels / BC_FRAME_WORK_PIXELS);
   fs->disks = (bc_frame_disk *)malloc((size_t)fs->max_disks * sizeof(bc_frame_disk));
   fs->piece = (int32_t *)malloc(BC_FRAME_MAX_PIECES * 6 * sizeof(int32_t));
-  if (!fs->rgb || !fs->flags || !fs->d2 || !fs->label || !fs->stack || !fs->acc || !fs->env_s || !fs->env_t ||
+  if (!fs->rgb || !fs->flags || !fs->d2 || !fs->label || !fs->stack || !fs->acc || !fs->vsum || !fs->env_s || !fs->env_t ||
       !fs->disks || !fs->piece) {
     bc_frame_scratch_free(fs);
     return BC_ERR_NOMEM;
@@ -128,10 +131,6 @@ void bc_pixels_to_rgb(const uint8_t *in, int n, int channels, int ignore_alpha, 
   }
 }
 
-static void row_to_rgb(const bc_frame_image *im, const uint8_t *in, int n, uint8_t *o) {
-  bc_pixels_to_rgb(in, n, im->channels, im->ignore_alpha, o);
-}
-
 /* The smallest factor >= f whose reduced copy of a rw x rh region fits budget px and BC_FRAME_WORK_SIDE a side. */
 static int fit_factor(int rw, int rh, int budget, int64_t f) {
   if (f < 1) f = 1;
@@ -143,29 +142,58 @@ static int fit_factor(int rw, int rh, int budget, int64_t f) {
 
 static int factor_for(int rw, int rh, int budget) { return fit_factor(rw, rh, budget, isqrt64((int64_t)rw * rh / budget)); }
 
+/* Each work row: the f image rows summed per byte into u16 column sums (a SIMD kernel; at most
+ * VSUM_ROWS rows at a time so 255 * rows fits), then f columns of those per work pixel and channel. A work
+ * pixel whose alpha sum is not all-opaque is summed again pixel by pixel after compositing over white, so
+ * the result is exactly the average of the composited pixels. */
+#define VSUM_ROWS 257
+#ifdef __wasm_simd128__
+#define u16_u8_vacc bc_u16_u8_vacc__wasmsimd
+#else
+#define u16_u8_vacc bc_u16_u8_vacc__scalar
+#endif
+
 static void reduce(bc_frame_scratch *fs, const bc_frame_image *im, work *wk) {
-  const int f = wk->f, W = wk->W, H = wk->H;
-  int wy, x, y, c;
+  const int f = wk->f, W = wk->W, H = wk->H, ch = im->channels;
+  const int alpha = ch == 2 ? 1 : ch == 4 && !im->ignore_alpha ? 3 : -1;   /* as bc_pixels_to_rgb reads it */
+  const size_t row_n = (size_t)wk->rw * (size_t)ch;
+  int wy, x, y, c, k;
   for (wy = 0; wy < H; wy++) {
     const int y0 = wk->ry0 + wy * f, y1 = y0 + f < wk->ry0 + wk->rh ? y0 + f : wk->ry0 + wk->rh;
     uint32_t *acc = fs->acc;
-    memset(acc, 0, (size_t)W * 3 * sizeof(uint32_t));
-    for (y = y0; y < y1; y++) {
-      const uint8_t *src = im->px + ((size_t)y * (size_t)im->w + (size_t)wk->rx0) * (size_t)im->channels;
-      const uint8_t *rgb = src;
-      uint8_t *conv = (uint8_t *)fs->label;   /* one region row as RGB: 3*16384 bytes fit in 4*WORK */
-      if (im->channels != 3) { row_to_rgb(im, src, wk->rw, conv); rgb = conv; }
-      for (x = 0, c = 0; c < W; c++) {   /* c: the work column */
-        const int xe = x + f < wk->rw ? x + f : wk->rw;
-        uint32_t s0 = 0, s1 = 0, s2 = 0;
-        for (; x < xe; x++) { s0 += rgb[x * 3]; s1 += rgb[x * 3 + 1]; s2 += rgb[x * 3 + 2]; }
-        acc[c * 3] += s0; acc[c * 3 + 1] += s1; acc[c * 3 + 2] += s2;
+    memset(acc, 0, (size_t)W * 4 * sizeof(uint32_t));
+    for (y = y0; y < y1; y += VSUM_ROWS) {
+      const int ye = y + VSUM_ROWS < y1 ? y + VSUM_ROWS : y1;
+      int yy;
+      memset(fs->vsum, 0, row_n * sizeof(uint16_t));
+      for (yy = y; yy < ye; yy++)
+        u16_u8_vacc(row_n, im->px + ((size_t)yy * (size_t)im->w + (size_t)wk->rx0) * (size_t)ch, fs->vsum);
+      for (c = 0; c < W; c++) {
+        const int xe = (c + 1) * f < wk->rw ? (c + 1) * f : wk->rw;
+        for (k = 0; k < ch; k++) {
+          uint32_t sum = 0;
+          for (x = c * f; x < xe; x++) sum += fs->vsum[(size_t)x * ch + k];
+          acc[c * 4 + k] += sum;
+        }
       }
     }
     for (x = 0; x < W; x++) {
       const int bw = (x + 1) * f <= wk->rw ? f : wk->rw - x * f;
       const uint32_t cnt = (uint32_t)bw * (uint32_t)(y1 - y0);
-      for (c = 0; c < 3; c++) fs->rgb[((size_t)wy * W + x) * 3 + c] = (uint8_t)((acc[x * 3 + c] + cnt / 2) / cnt);
+      uint8_t *o = fs->rgb + ((size_t)wy * W + x) * 3;
+      if (alpha >= 0 && acc[x * 4 + alpha] != 255u * cnt) {   /* some pixel not opaque: composite each */
+        uint32_t s3[3] = {0, 0, 0};
+        int xx;
+        for (y = y0; y < y1; y++)
+          for (xx = x * f; xx < x * f + bw; xx++) {
+            uint8_t px[3];
+            bc_pixels_to_rgb(im->px + ((size_t)y * (size_t)im->w + (size_t)(wk->rx0 + xx)) * (size_t)ch, 1, ch, 0, px);
+            s3[0] += px[0]; s3[1] += px[1]; s3[2] += px[2];
+          }
+        for (c = 0; c < 3; c++) o[c] = (uint8_t)((s3[c] + cnt / 2) / cnt);
+      } else {
+        for (c = 0; c < 3; c++) o[c] = (uint8_t)((acc[x * 4 + (ch >= 3 ? c : 0)] + cnt / 2) / cnt);
+      }
     }
   }
 }
@@ -667,6 +695,7 @@ void bc_frame_crop_for_box(const bc_frame_result *scale, int w, int h, const bc_
 }
 
 static void setup(work *wk, int rx0, int ry0, int rw, int rh) {
+  wk->hue = 0;
   wk->rx0 = rx0; wk->ry0 = ry0; wk->rw = rw; wk->rh = rh;
   wk->f = factor_for(rw, rh, BC_FRAME_WORK_PIXELS);
   wk->W = (rw + wk->f - 1) / wk->f;
@@ -754,6 +783,7 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
 
 #define LOC_RBC_D 14                /* the locator's work scale: a red cell about this many work px across */
 #define LOC_MIN_NUC_PERMILLE 550    /* a white cell's nucleus covers >= 0.55 red-cell areas; a platelet less */
+#define LOC_MIN_NUC_HUE_PERMILLE 1000   /* ... >= 1 where found by hue (hysteresis grows nuclei and clumps alike) */
 #define LOC_CLUMP_PERMILLE 3000     /* more than 3 red-cell areas of nucleus: cells touching, or a clump */
 #define LOC_SMALL_R16 (5 * 16)      /* a locator ruler under 10 work px across is measured again above it */
 #define LOC_DARK_LUMA 48            /* the background is looked for among pixels brighter than this */
@@ -768,6 +798,8 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
  * blobs). There the nucleus is found by its hue instead: a nucleus absorbs more red than blue (its dye is
  * blue-violet), a red cell more blue than red, so the score is the optical densities OD_R - OD_B + OD_G / 2
  * (x 40, + 64), and the nucleus its tail above median + LOC_TAIL_K (p90 - median) over the stained pixels.
+ * The hue is used too when most of Otsu's class lies within LOC_RIM_D of the black surround: the eyepiece
+ * rim's coloured fringe alone, with every nucleus under its threshold (packed lilac phone photos).
  * Needs the reduced copy again (masks overwrote it). Chosen on the BCDD images and the pig-smartphone
  * train/valid splits (docs/locate.md). */
 static const uint8_t OD40[256] = {   /* round(40 * -ln(max(t, 1) / 255)): optical density x 40 */
@@ -790,25 +822,50 @@ static const uint8_t OD40[256] = {   /* round(40 * -ln(max(t, 1) / 255)): optica
 };
 #define LOC_NUC_SHARE_PCT 25        /* nucleus class above this share of the stained pixels: red cells in it */
 #define LOC_TAIL_K 4
+#define LOC_LOW_K 3                 /* ... grown into the pixels above median + LOC_LOW_K (p90 - median) */
+#define LOC_HUE_FILL_PCT 35         /* a cell found by hue fills at least this share of its nucleus box */
+#define LOC_HUE_ASPECT_X10 20       /* ... which is at most this long for its width, x10 */
+#define LOC_RIM_D 12                /* work px (about a red cell) from the surround: the rim's fringe */
 #define LOC_INNER_PCT 45            /* ... or under this share of its pixels inside it: red-cell rims */
 
-static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const work *wk) {
+static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, work *wk) {
   const int n = wk->W * wk->H;
   int64_t hist[256], cnt = 0, acc = 0;
   uint8_t lut[3][256];
-  int i, v, med = -1, p90 = -1, t;
-  int64_t inner = 0;
+  int i, v, med = -1, p90 = -1, t, t_low, head = 0, tail = 0;
+  const int W = wk->W;
+  int32_t *q = fs->stack;
+  int64_t inner = 0, away = 0, any_void = 0;
+  int32_t *dv = fs->d2;
+  /* city-block distance to the surround (the distance transform overwrites d2 later) */
+  for (i = 0; i < n; i++) {
+    const int x = i % W;
+    int d = (fs->flags[i] & F_VOID) ? 0 : n;
+    any_void |= d == 0;
+    if (d && x > 0 && dv[i - 1] + 1 < d) d = dv[i - 1] + 1;
+    if (d && i >= W && dv[i - W] + 1 < d) d = dv[i - W] + 1;
+    dv[i] = d;
+  }
+  for (i = n - 1; i >= 0; i--) {
+    const int x = i % W;
+    if (x < W - 1 && dv[i + 1] + 1 < dv[i]) dv[i] = dv[i + 1] + 1;
+    if (i < n - W && dv[i + W] + 1 < dv[i]) dv[i] = dv[i + W] + 1;
+  }
   for (i = 0, cnt = 0, acc = 0; i < n; i++) {
     const int x = i % wk->W;
     if (fs->flags[i] & F_NUC) {
       acc++;
+      away += dv[i] > LOC_RIM_D;
       inner += x > 0 && x < wk->W - 1 && i >= wk->W && i < n - wk->W && (fs->flags[i - 1] & F_NUC) &&
                (fs->flags[i + 1] & F_NUC) && (fs->flags[i - wk->W] & F_NUC) && (fs->flags[i + wk->W] & F_NUC);
     }
     if (fs->flags[i] & (F_NUC | F_FG)) cnt++;
   }
-  if (cnt == 0 || (acc * 100 <= cnt * LOC_NUC_SHARE_PCT && inner * 100 >= acc * LOC_INNER_PCT)) return;
-  reduce(fs, im, (work *)wk);
+  wk->hue = 0;
+  if (cnt == 0 || (acc * 100 <= cnt * LOC_NUC_SHARE_PCT && inner * 100 >= acc * LOC_INNER_PCT &&
+                   !(any_void && away * 4 < acc)))
+    return;   /* Otsu's nucleus stands */
+  reduce(fs, im, wk);
   transmittance_lut(wk, lut);
   memset(hist, 0, sizeof hist);
   for (i = 0; i < n; i++) {
@@ -818,6 +875,7 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const 
     p[0] = (uint8_t)score;
     if (fs->flags[i] & (F_NUC | F_FG)) hist[score]++;
   }
+  wk->hue = 1;
   for (v = 0, acc = 0; v < 256; v++) {
     acc += hist[v];
     if (med < 0 && acc * 2 >= cnt) med = v;
@@ -827,10 +885,29 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, const 
   if (t < 64) t = 64;   /* at least: absorbs more red than blue, with the green */
   /* the darker red-cell rims Otsu called nucleus stay out of the red-cell mask: they part touching cells, so
    * the ruler's inscribed disks fit single cells */
+  t_low = med + LOC_LOW_K * (p90 - med);
+  if (t_low < 64) t_low = 64;
   for (i = 0; i < n; i++) {
+    int sc;
     if (!(fs->flags[i] & (F_NUC | F_FG))) continue;
-    fs->flags[i] = fs->rgb[(size_t)i * 3] > t ? F_NUC : (fs->flags[i] & F_NUC) ? 0 : F_FG;
+    sc = fs->rgb[(size_t)i * 3];
+    fs->flags[i] = (uint8_t)(sc > t ? F_NUC : ((fs->flags[i] & F_NUC) ? 0 : F_FG) | (sc > t_low ? F_DIM : 0));
+    if (sc > t) q[tail++] = i;
   }
+  /* hysteresis: a nucleus grows from its core into the paler chromatin joined to it, so a pale or lobed
+   * nucleus stays one piece of its real size instead of a few dark specks */
+  while (head < tail) {
+    const int p = q[head++], x = p % W, y = p / W;
+    int d;
+    for (d = 0; d < 4; d++) {
+      const int xx = x + (d == 0) - (d == 1), yy = y + (d == 2) - (d == 3);
+      int j;
+      if (xx < 0 || yy < 0 || xx >= W || yy >= wk->H) continue;
+      j = yy * W + xx;
+      if (fs->flags[j] & F_DIM) { fs->flags[j] = F_NUC; q[tail++] = j; }
+    }
+  }
+  for (i = 0; i < n; i++) fs->flags[i] &= (uint8_t)~F_DIM;
 }
 
 /* The void (black surround) near a group, in the box grown by g: its work px (*all gets the box's px inside the
@@ -961,7 +1038,7 @@ bc_status bc_frame_locate(bc_frame_scratch *fs, const bc_frame_image *im, const 
   gap = dw16 > 0 ? (int)((dw16 * 3 / 10 + 8) / 16) : (wk.W < wk.H ? wk.W : wk.H) / 40;
   if (gap < 2) gap = 2;
   if (dw16 > 0) rbc_area16 = dw16 * dw16 * 804 / 1024 / 16;   /* pi/4 d^2, work px * 16 */
-  min_area = dw16 > 0 ? rbc_area16 * LOC_MIN_NUC_PERMILLE / 1000 / 16 : MIN_CELL;
+  min_area = dw16 > 0 ? rbc_area16 * (wk.hue ? LOC_MIN_NUC_HUE_PERMILLE : LOC_MIN_NUC_PERMILLE) / 1000 / 16 : MIN_CELL;
   if (min_area < MIN_CELL) min_area = MIN_CELL;
   np = nucleus_pieces(fs, &wk, gap);
   pc = fs->piece;
@@ -972,6 +1049,13 @@ bc_status bc_frame_locate(bc_frame_scratch *fs, const bc_frame_image *im, const 
     if (piece_root(pc, a) != a) continue;
     area = group_box(pc, np, a, bx);
     if (area < min_area) { out->small++; continue; }
+    if (wk.hue) {   /* platelet clumps and stain streaks: scattered or long; a nucleus is a compact blob */
+      const int64_t bw = bx[2] - bx[0] + 1, bh = bx[3] - bx[1] + 1;
+      if ((int64_t)area * 100 < bw * bh * LOC_HUE_FILL_PCT || (bw > bh ? bw * 10 > bh * LOC_HUE_ASPECT_X10 : bh * 10 > bw * LOC_HUE_ASPECT_X10)) {
+        out->small++;
+        continue;
+      }
+    }
     if (void_share_pct(fs, &wk, bx, LOC_VOID_GROW) > LOC_VOID_PCT) continue;
     /* a clump whose nuclei are apart (white cells touching by their cytoplasm): one cell per large piece */
     if (rbc_area16 > 0 && (int64_t)area * 16 * 1000 > rbc_area16 * LOC_CLUMP_PERMILLE)

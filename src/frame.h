@@ -100,7 +100,8 @@ typedef struct bc_frame_scratch {   /* private: everything the analysis needs, a
   int32_t *d2;             /* squared distances / colour sums */
   int32_t *label;          /* component labels */
   int32_t *stack;          /* flood-fill stack */
-  uint32_t *acc;           /* BC_FRAME_WORK_SIDE*3 row sums while reducing */
+  uint32_t *acc;           /* BC_FRAME_WORK_SIDE*4 work-row sums while reducing */
+  uint16_t *vsum;          /* BC_FRAME_WORK_SIDE*4 per-byte column sums of up to 257 image rows */
   int32_t *env_s, *env_t;  /* BC_FRAME_WORK_SIDE: the distance transform's lower envelope */
   bc_frame_disk *disks;    /* max_disks: BC_FRAME_MAX_DISKS per BC_FRAME_WORK_PIXELS of cap */
   int32_t *piece;          /* BC_FRAME_MAX_PIECES * 6: nucleus piece boxes, areas, groups */

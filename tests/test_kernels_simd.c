@@ -143,6 +143,25 @@ static void test_hresample(int trial) {
   free(src); free(ref); free(got); free(coef); free(bounds);
 }
 
+/* u16 += u8 (the locator's reduced copy): any length, any start sums, wrapping included. */
+static void test_vacc(int trial) {
+  const size_t n = (size_t)rnd(0, 4 * 1200 + 17);
+  uint8_t *x = malloc(n + 1);
+  uint16_t *ref = malloc((n + 1) * 2), *got = malloc((n + 1) * 2);
+  for (size_t i = 0; i < n; i++) {
+    x[i] = (uint8_t)rnd(0, 255);
+    ref[i] = got[i] = (uint16_t)(trial % 5 == 0 ? rnd(65000, 65535) : rnd(0, 65535));
+  }
+  bc_u16_u8_vacc__scalar(n, x, ref);
+  bc_u16_u8_vacc__wasmsimd(n, x, got);
+  size_t bad = 0;
+  for (size_t i = 0; i < n; i++) bad += ref[i] != got[i];
+  char buf[200];
+  snprintf(buf, sizeof buf, "u16 u8 vacc (n %zu): %zu of %zu sums differ", n, bad, n);
+  check(bad == 0, buf);
+  free(x); free(ref); free(got);
+}
+
 /* igemm weight packing: partial and full blocks, k with and without 16-wide chunks and odd tails. */
 static void test_packw(int trial) {
   const size_t nr = trial % 3 == 0 ? (size_t)rnd(1, 8) : 8, ks = (size_t)rnd(1, 9), gin = (size_t)rnd(1, 80);
@@ -177,6 +196,7 @@ int main(int argc, char **argv) {
   for (int t = 0; t < trials / 3; t++) test_add(t);
   for (int t = 0; t < trials / 3; t++) test_hresample(t);
   for (int t = 0; t < trials / 3; t++) test_packw(t);
+  for (int t = 0; t < trials / 3; t++) test_vacc(t);
   printf("wasmsimd vs scalar: %d passed, %d failed\n", passed, failed);
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;

@@ -143,6 +143,11 @@ void bc_u8_rgb_hresample__scalar(size_t out_w, const uint8_t *src, size_t src_w,
 void bc_u8_rgb_hresample__wasmsimd(size_t out_w, const uint8_t *src, size_t src_w, uint8_t *dst,
                                    const int32_t *coef, const int *bounds, size_t ksize);
 
+/* u16 += u8 (the locator's reduced copy, not the engine): acc[i] += x[i] for i < n, modulo 2^16 (callers
+ * add at most 257 rows, so no sum wraps). */
+void bc_u16_u8_vacc__scalar(size_t n, const uint8_t *x, uint16_t *acc);
+void bc_u16_u8_vacc__wasmsimd(size_t n, const uint8_t *x, uint16_t *acc);
+
 /* The kernels this build runs: SIMD128 in the wasm build, scalar elsewhere. */
 typedef struct bc_kernels {
   const char *isa;
