@@ -82,7 +82,10 @@ AUG_STRONG = dict(
     p_lowres=0.3, lowres=(1.5, 4.0),
     p_jpeg=0.3, jpeg_quality=(20, 90),
 )
-AUGS = {"default": AUG, "strong": AUG_STRONG}
+# Half the batch as the shipped model sees it, half as other labs' cameras might show it: the strong
+# preset alone slows learning of the clean images (12 epochs: val 90.1%), the mix keeps them in view.
+AUG_MIXED = dict(mix=(AUG, AUG_STRONG), p_second=0.5)
+AUGS = {"default": AUG, "strong": AUG_STRONG, "mixed": AUG_MIXED}
 
 
 def u(n, lo, hi, g):
@@ -196,6 +199,13 @@ def aug_jpeg(x, g, a):
 
 
 def augment(u8_nhwc, g, a=AUG):
+    if "mix" in a:
+        second = torch.rand(u8_nhwc.shape[0], generator=g) < a["p_second"]
+        x = torch.empty(u8_nhwc.shape[0], u8_nhwc.shape[3], u8_nhwc.shape[1], u8_nhwc.shape[2])
+        for sel, preset in ((~second, a["mix"][0]), (second, a["mix"][1])):
+            if sel.any():
+                x[sel] = augment(u8_nhwc[sel], g, preset)
+        return x
     x = u8_nhwc.permute(0, 3, 1, 2).float().div_(255)
     x = aug_geometry(x, g, a)
     x = aug_colour(x, g, a)
