@@ -5,6 +5,12 @@ Ops used (and nothing else):
     (BN is folded into the conv at export);
   * BasicBlock: conv1 (ConvBNAct, ReLU) -> conv2 (ConvBNAct, no act);
     shortcut = identity or ConvBNAct 1x1 (no act); out = ReLU(conv2 + shortcut);
+    (arch["block"] = "basic", the default; the other families, for the architecture comparison of
+    models/TRAINING.md: "plain" = the same two convs with ReLU and no shortcut, VGG-style; "ir" = MobileNetV2's
+    inverted residual: 1x1 expand (x arch["expand"], ReLU) -> 3x3 depthwise (ReLU) -> 1x1 project, + identity
+    when the shape allows);
+  * arch["norm"] = "bn" (default, folds into the int8 convs) or "gn" (GroupNorm, 8 groups; float only: the
+    engine has no GroupNorm op, so such a model is measured in torch and not exported);
   * MaxPool2d (optional, after the stem);
   * global average pool -> exactly one nn.Linear(C, 8 + sub-classes) (class activation maps
     are fc.weight @ last feature map).
@@ -44,12 +50,12 @@ def _make_act(act):
 class ConvBNAct(nn.Module):
     """Conv2d(bias=False) + BatchNorm2d + optional ReLU/ReLU6 (act in {None,'relu','relu6'})."""
 
-    def __init__(self, cin, cout, kernel=3, stride=1, padding=None, groups=1, act="relu"):
+    def __init__(self, cin, cout, kernel=3, stride=1, padding=None, groups=1, act="relu", norm="bn"):
         super().__init__()
         if padding is None:
             padding = kernel // 2
         self.conv = nn.Conv2d(cin, cout, kernel, stride, padding, groups=groups, bias=False)
-        self.bn = nn.BatchNorm2d(cout)
+        self.bn = nn.BatchNorm2d(cout) if norm == "bn" else nn.GroupNorm(8, cout)
         self.act_name = act
         self.act = _make_act(act)
 
@@ -59,24 +65,48 @@ class ConvBNAct(nn.Module):
 
 
 class BasicBlock(nn.Module):
-    """ResNet basic block: out = act(conv2(conv1(x)) + shortcut(x))."""
+    """ResNet basic block: out = act(conv2(conv1(x)) + shortcut(x)); kind "plain" drops the shortcut and
+    puts the activation on conv2 instead."""
 
-    def __init__(self, cin, cout, stride=1, act="relu"):
+    def __init__(self, cin, cout, stride=1, act="relu", norm="bn", kind="basic"):
         super().__init__()
-        self.conv1 = ConvBNAct(cin, cout, 3, stride, act=act)
-        self.conv2 = ConvBNAct(cout, cout, 3, 1, act=None)
-        if stride != 1 or cin != cout:
-            self.shortcut = ConvBNAct(cin, cout, 1, stride, padding=0, act=None)
+        self.kind = kind
+        self.conv1 = ConvBNAct(cin, cout, 3, stride, act=act, norm=norm)
+        self.conv2 = ConvBNAct(cout, cout, 3, 1, act=None if kind == "basic" else act, norm=norm)
+        if kind == "basic" and (stride != 1 or cin != cout):
+            self.shortcut = ConvBNAct(cin, cout, 1, stride, padding=0, act=None, norm=norm)
         else:
-            self.shortcut = None          # identity
-        self.post_act_name = act
-        self.post_act = _make_act(act)
-        nn.init.zeros_(self.conv2.bn.weight)  # residual branch starts as identity
+            self.shortcut = None          # identity (basic) or none (plain)
+        self.post_act_name = act if kind == "basic" else None
+        self.post_act = _make_act(self.post_act_name)
+        if kind == "basic":
+            nn.init.zeros_(self.conv2.bn.weight)  # residual branch starts as identity
 
     def forward(self, x):
+        if self.kind == "plain":
+            return self.conv2(self.conv1(x))
         s = x if self.shortcut is None else self.shortcut(x)
         y = self.conv2(self.conv1(x)) + s
         return self.post_act(y) if self.post_act is not None else y
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2 block: 1x1 expand (act) -> 3x3 depthwise (act) -> 1x1 project; + x when shapes match."""
+
+    def __init__(self, cin, cout, stride=1, act="relu", norm="bn", expand=4):
+        super().__init__()
+        hid = cin * expand
+        self.kind = "ir"
+        self.expand = ConvBNAct(cin, hid, 1, 1, padding=0, act=act, norm=norm)
+        self.dw = ConvBNAct(hid, hid, 3, stride, groups=hid, act=act, norm=norm)
+        self.project = ConvBNAct(hid, cout, 1, 1, padding=0, act=None, norm=norm)
+        self.residual = stride == 1 and cin == cout
+        if self.residual:
+            nn.init.zeros_(self.project.bn.weight)
+
+    def forward(self, x):
+        y = self.project(self.dw(self.expand(x)))
+        return x + y if self.residual else y
 
 
 class CellNet(nn.Module):
@@ -85,9 +115,10 @@ class CellNet(nn.Module):
         arch = dict(DEFAULT_ARCH if arch is None else arch)
         self.arch = arch
         act = arch.get("act", "relu")
+        norm, kind = arch.get("norm", "bn"), arch.get("block", "basic")
         layers, cin = [], 3
         for cout, k, s in arch["stem"]:
-            layers.append(ConvBNAct(cin, cout, k, s, act=act))
+            layers.append(ConvBNAct(cin, cout, k, s, act=act, norm=norm))
             cin = cout
         self.stem = nn.Sequential(*layers)
         sp = arch.get("stem_pool")
@@ -95,7 +126,9 @@ class CellNet(nn.Module):
         blocks = []
         for cout, n, stride in arch["stages"]:
             for i in range(n):
-                blocks.append(BasicBlock(cin, cout, stride if i == 0 else 1, act=act))
+                st = stride if i == 0 else 1
+                blocks.append(InvertedResidual(cin, cout, st, act, norm, arch.get("expand", 4)) if kind == "ir"
+                              else BasicBlock(cin, cout, st, act, norm, kind))
                 cin = cout
         self.blocks = nn.Sequential(*blocks)
         self.num_features = cin
@@ -149,9 +182,23 @@ def export_layers(model):
         ops.append({"op": "maxpool", "name": "stem_pool", "kernel": p.kernel_size,
                     "stride": p.stride, "padding": p.padding, "input": cur, "output": "stem_pool"})
         cur = "stem_pool"
+    if model.arch.get("norm", "bn") != "bn":
+        raise ValueError("only BatchNorm folds into the int8 convs; a GroupNorm model is measured in float")
     for i, b in enumerate(model.blocks):
         pre = f"blocks.{i}"
         block_in = cur
+        if b.kind == "ir":
+            h = conv(f"{pre}.expand", b.expand, block_in)
+            h = conv(f"{pre}.dw", b.dw, h)
+            h = conv(f"{pre}.project", b.project, h)
+            if b.residual:
+                ops.append({"op": "add", "name": f"{pre}.add", "inputs": [h, block_in], "output": f"{pre}.add", "act": None})
+                h = f"{pre}.add"
+            cur = h
+            continue
+        if b.kind == "plain":
+            cur = conv(f"{pre}.conv2", b.conv2, conv(f"{pre}.conv1", b.conv1, block_in))
+            continue
         h = conv(f"{pre}.conv1", b.conv1, block_in)
         h = conv(f"{pre}.conv2", b.conv2, h)
         s = block_in if b.shortcut is None else conv(f"{pre}.shortcut", b.shortcut, block_in)

@@ -389,6 +389,12 @@ def parse_args():
     ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     ap.add_argument("--stages", default=None, metavar="C:N:S,...",
                     help="residual stages as out_channels:blocks:first_stride, e.g. 48:1:1,96:1:2,128:2:2")
+    ap.add_argument("--block", choices=("basic", "plain", "ir"), default="basic",
+                    help="block family: basic (ResNet, shipped), plain (VGG-style, no shortcut), ir (MobileNetV2 "
+                         "inverted residual with a depthwise 3x3)")
+    ap.add_argument("--norm", choices=("bn", "gn"), default="bn",
+                    help="BatchNorm (folds into the int8 convs) or GroupNorm (float only: not exportable)")
+    ap.add_argument("--expand", type=int, default=4, help="the ir blocks' expansion factor")
     ap.add_argument("--aug", choices=sorted(AUGS), default="default",
                     help="augmentation preset: default (the shipped model's) or strong (other labs' images)")
     ap.add_argument("--threads", type=int, default=2)
@@ -422,6 +428,10 @@ def main():
     arch = dict(DEFAULT_ARCH)
     if args.subclasses:
         arch["num_subclasses"] = len(SUBCLASS_LIST)
+    if args.block != "basic" or args.norm != "bn":
+        arch.update(block=args.block, norm=args.norm, name=f"cellnet-{args.block}-{args.norm}")
+        if args.block == "ir":
+            arch["expand"] = args.expand
     if args.stages:
         try:
             arch["stages"] = [tuple(int(v) for v in st.split(":")) for st in args.stages.split(",")]
