@@ -179,6 +179,8 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "models/bloodcell.bin"))
     ap.add_argument("--data", default=None)
     ap.add_argument("--calib", type=int, default=512)
+    ap.add_argument("--calib-aug", choices=("default", "strong", "mixed"), default=None,
+                    help="calibrate the activation ranges on training images under this train.py augmentation")
     ap.add_argument("--eval", action="store_true", help="int8 simulation on val and test")
     ap.add_argument("--eval-limit", type=int, default=0, help="at most this many images per split in --eval")
     ap.add_argument("--parity", default=str(ROOT / "tests/fixtures/model-parity.bin"))
@@ -215,8 +217,9 @@ def main():
     K = len(cfg["classes"])
     split = np.array([r[2] for r in rows])
 
-    # ---- calibration on training images (not augmented)
+    # ---- calibration on training images (not augmented, unless --calib-aug)
     rng = np.random.default_rng(7)
+    aug_gen = torch.Generator().manual_seed(7)
     tr = np.flatnonzero(split == "train")
     calib = rng.choice(tr, size=min(args.calib, len(tr)), replace=False)
     samples, shapes = {}, {}
@@ -224,7 +227,11 @@ def main():
     with torch.no_grad():
         for i in range(0, len(calib), 64):
             u8 = torch.from_numpy(images[calib[i:i + 64]])
-            x = (u8.permute(0, 3, 1, 2).float() / 255 - torch.tensor(mean).float()[None, :, None, None]) / torch.tensor(std).float()[None, :, None, None]
+            x01 = u8.permute(0, 3, 1, 2).float() / 255
+            if args.calib_aug:   # the ranges of the images the network was trained on, not only clean ones
+                from train import AUGS, augment
+                x01 = augment(u8, aug_gen, AUGS[args.calib_aug])
+            x = (x01 - torch.tensor(mean).float()[None, :, None, None]) / torch.tensor(std).float()[None, :, None, None]
             t = float_forward(layers, folded, x)
             for k, v in t.items():
                 a = v.numpy()
