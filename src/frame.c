@@ -792,6 +792,26 @@ bc_status bc_frame_analyse(bc_frame_scratch *fs, const bc_frame_image *im, bc_fr
 #define LOC_SPLIT_PERMILLE 600     /* ... split into its nucleus pieces of at least 0.6 red-cell areas */
 #define LOC_BOX_RBC_PCT 175         /* a white cell is about 1.75 red cells across (BCDD: 95 px boxes, 55 px red cells) */
 
+/* Grows the regions seeded in q[0..tail) into the 4-joined F_DIM pixels, which become `to`; then no pixel keeps
+ * F_DIM. q is fs->stack (room for every work pixel: each is queued at most once). */
+static void grow_into_dim(bc_frame_scratch *fs, const work *wk, int tail, uint8_t to) {
+  const int W = wk->W, H = wk->H, n = W * H;
+  int32_t *q = fs->stack;
+  int i, head = 0;
+  while (head < tail) {
+    const int p = q[head++], x = p % W, y = p / W;
+    int d;
+    for (d = 0; d < 4; d++) {
+      const int xx = x + (d == 0) - (d == 1), yy = y + (d == 2) - (d == 3);
+      int j;
+      if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+      j = yy * W + xx;
+      if (fs->flags[j] & F_DIM) { fs->flags[j] = to; q[tail++] = j; }
+    }
+  }
+  for (i = 0; i < n; i++) fs->flags[i] &= (uint8_t)~F_DIM;
+}
+
 /* A field whose red cells absorb red as well as green (a lilac stain, as in the pig-blood phone photos) puts
  * red cells, or their darker rims where they overlap, in Otsu's nucleus class: the class is then a large share
  * of the stained pixels, or mostly thin (few of its pixels have all 4 neighbours in it; real nuclei are
@@ -832,7 +852,7 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, work *
   const int n = wk->W * wk->H;
   int64_t hist[256], cnt = 0, acc = 0;
   uint8_t lut[3][256];
-  int i, v, med = -1, p90 = -1, t, t_low, head = 0, tail = 0;
+  int i, v, med = -1, p90 = -1, t, t_low, tail = 0;
   const int W = wk->W;
   int32_t *q = fs->stack;
   int64_t inner = 0, away = 0, any_void = 0;
@@ -896,18 +916,7 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, work *
   }
   /* hysteresis: a nucleus grows from its core into the paler chromatin joined to it, so a pale or lobed
    * nucleus stays one piece of its real size instead of a few dark specks */
-  while (head < tail) {
-    const int p = q[head++], x = p % W, y = p / W;
-    int d;
-    for (d = 0; d < 4; d++) {
-      const int xx = x + (d == 0) - (d == 1), yy = y + (d == 2) - (d == 3);
-      int j;
-      if (xx < 0 || yy < 0 || xx >= W || yy >= wk->H) continue;
-      j = yy * W + xx;
-      if (fs->flags[j] & F_DIM) { fs->flags[j] = F_NUC; q[tail++] = j; }
-    }
-  }
-  for (i = 0; i < n; i++) fs->flags[i] &= (uint8_t)~F_DIM;
+  grow_into_dim(fs, wk, tail, F_NUC);
 }
 
 /* The void (black surround) near a group, in the box grown by g: its work px (*all gets the box's px inside the
@@ -937,26 +946,15 @@ static int void_share_pct(const bc_frame_scratch *fs, const work *wk, const int 
 #define LOC_DIM_T 102
 
 static void dim_rim(bc_frame_scratch *fs, const work *wk) {
-  const int W = wk->W, H = wk->H, n = W * H, bg = wk->bg[2] > 0 ? wk->bg[2] : 1;
+  const int n = wk->W * wk->H, bg = wk->bg[2] > 0 ? wk->bg[2] : 1;
   int32_t *q = fs->stack;
-  int i, head = 0, tail = 0;
+  int i, tail = 0;
   for (i = 0; i < n; i++) {
     const int t = (fs->rgb[(size_t)i * 3 + 2] * 255 + bg / 2) / bg;
     if (t < LOC_DIM_T && !(fs->flags[i] & F_VOID)) fs->flags[i] |= F_DIM;
     if (fs->flags[i] & F_VOID) q[tail++] = i;
   }
-  while (head < tail) {
-    const int p = q[head++], x = p % W, y = p / W;
-    int d;
-    for (d = 0; d < 4; d++) {
-      const int xx = x + (d == 0) - (d == 1), yy = y + (d == 2) - (d == 3);
-      int j;
-      if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
-      j = yy * W + xx;
-      if (fs->flags[j] & F_DIM) { fs->flags[j] = F_VOID; q[tail++] = j; }
-    }
-  }
-  for (i = 0; i < n; i++) fs->flags[i] &= (uint8_t)~F_DIM;
+  grow_into_dim(fs, wk, tail, F_VOID);
 }
 
 /* The reduced copy and masks of the whole image at factor f, or the next one that fits the scratch. */
