@@ -848,20 +848,17 @@ static const uint8_t OD40[256] = {   /* round(40 * -ln(max(t, 1) / 255)): optica
 #define LOC_RIM_D 12                /* work px (about a red cell) from the surround: the rim's fringe */
 #define LOC_INNER_PCT 45            /* ... or under this share of its pixels inside it: red-cell rims */
 
-static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, work *wk) {
-  const int n = wk->W * wk->H;
-  int64_t hist[256], cnt = 0, acc = 0;
-  uint8_t lut[3][256];
-  int i, v, med = -1, p90 = -1, t, t_low, tail = 0;
-  const int W = wk->W;
-  int32_t *q = fs->stack;
-  int64_t inner = 0, away = 0, any_void = 0;
+/* Whether at least a quarter of the acc Otsu-nucleus pixels lie more than LOC_RIM_D (city-block) from the
+ * black surround, i.e. are not just the eyepiece rim's fringe. Uses d2 (the distance transform overwrites it
+ * later). */
+static int nuc_away_from_void(bc_frame_scratch *fs, const work *wk, int64_t acc) {
+  const int W = wk->W, n = W * wk->H;
   int32_t *dv = fs->d2;
-  /* city-block distance to the surround (the distance transform overwrites d2 later) */
+  int64_t away = 0;
+  int i;
   for (i = 0; i < n; i++) {
     const int x = i % W;
     int d = (fs->flags[i] & F_VOID) ? 0 : n;
-    any_void |= d == 0;
     if (d && x > 0 && dv[i - 1] + 1 < d) d = dv[i - 1] + 1;
     if (d && i >= W && dv[i - W] + 1 < d) d = dv[i - W] + 1;
     dv[i] = d;
@@ -870,20 +867,32 @@ static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, work *
     const int x = i % W;
     if (x < W - 1 && dv[i + 1] + 1 < dv[i]) dv[i] = dv[i + 1] + 1;
     if (i < n - W && dv[i + W] + 1 < dv[i]) dv[i] = dv[i + W] + 1;
+    away += (fs->flags[i] & F_NUC) && dv[i] > LOC_RIM_D;
   }
+  return away * 4 >= acc;
+}
+
+static void field_nucleus(bc_frame_scratch *fs, const bc_frame_image *im, work *wk) {
+  const int n = wk->W * wk->H;
+  int64_t hist[256], cnt = 0, acc = 0;
+  uint8_t lut[3][256];
+  int i, v, med = -1, p90 = -1, t, t_low, tail = 0;
+  int32_t *q = fs->stack;
+  int64_t inner = 0, any_void = 0;
   for (i = 0, cnt = 0, acc = 0; i < n; i++) {
     const int x = i % wk->W;
+    any_void |= fs->flags[i] & F_VOID;
     if (fs->flags[i] & F_NUC) {
       acc++;
-      away += dv[i] > LOC_RIM_D;
       inner += x > 0 && x < wk->W - 1 && i >= wk->W && i < n - wk->W && (fs->flags[i - 1] & F_NUC) &&
                (fs->flags[i + 1] & F_NUC) && (fs->flags[i - wk->W] & F_NUC) && (fs->flags[i + wk->W] & F_NUC);
     }
     if (fs->flags[i] & (F_NUC | F_FG)) cnt++;
   }
   wk->hue = 0;
-  if (cnt == 0 || (acc * 100 <= cnt * LOC_NUC_SHARE_PCT && inner * 100 >= acc * LOC_INNER_PCT &&
-                   !(any_void && away * 4 < acc)))
+  if (cnt == 0) return;
+  if (acc * 100 <= cnt * LOC_NUC_SHARE_PCT && inner * 100 >= acc * LOC_INNER_PCT &&
+      (!any_void || nuc_away_from_void(fs, wk, acc)))
     return;   /* Otsu's nucleus stands */
   reduce(fs, im, wk);
   transmittance_lut(wk, lut);

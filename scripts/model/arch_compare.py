@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -23,35 +24,38 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "scripts" / "bench"))
 import engine_runs as er  # noqa: E402
-import pbc_data  # noqa: E402
 from model import CellNet, count_macs, count_params  # noqa: E402
-from robustness import TECOM_DEFAULT, FloatNet, tecom_items  # noqa: E402
+from robustness import TECOM_DEFAULT, FloatNet, engine_predict, tecom_items  # noqa: E402
 
 PY = "/usr/bin/python3"
 
 
-def pbc_test_items():
-    data = pbc_data.resolve_data_dir()
-    rows = [r for r in pbc_data.read_split(ROOT / "models" / "split.csv") if r[2] == "test"]
-    return [(str(data / f), er.CLASSES.index(c)) for f, c, _ in rows]
-
-
-def engine_acc(model, items, jobs):
+def engine_acc(cli, model, items, jobs):
+    """int8 accuracy through the native engine (robustness.engine_predict: the same CLI run)."""
     model_bytes, _ = er.check_model(model)
-    res, _ = er.run_engine(er.resolve("build/native/bloodcell"), model, model_bytes, [Path(p) for p, _ in items],
-                           jobs=jobs, use_cache=False, verbose=False, backend="xnnpack")
-    ok = [int(np.argmax(res[str(Path(p))]["logits"])) == c if "logits" in res[str(Path(p))] else False for p, c in items]
-    return float(np.mean(ok))
+    args = SimpleNamespace(cli=cli, model=model, jobs=jobs, backend="xnnpack", tta=False)
+    pred = engine_predict(args, model_bytes, [p for p, _ in items])
+    return float((pred == np.array([c for _, c in items])).mean())
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("runs", nargs="+")
+    ap.add_argument("--data", default="../shared/data/pbc")
     ap.add_argument("--tecom", default=TECOM_DEFAULT)
+    ap.add_argument("--cli", default="build/native/bloodcell")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
-    tecom = tecom_items(er.resolve(args.tecom))
-    test = pbc_test_items()
+    for run in map(Path, args.runs):
+        for f in ("model.pt", "metrics.json"):
+            if not (run / f).is_file():
+                er.fail(f"{run}: no {f} (a train.py output folder holds model.pt and metrics.json)")
+    cli, data_dir = er.resolve(args.cli), er.resolve(args.data).resolve()
+    er.check_cli(cli)
+    split = er.select(er.read_split(), "test")
+    er.check_data(data_dir, split)
+    test = [(str(data_dir / f), ci) for f, ci in split]
+    tecom = tecom_items(er.resolve(args.tecom).resolve())
     image = sorted((ROOT / "tests" / "fixtures" / "images").glob("*.jpg"))[0]
     peak = ROOT / "build" / "wasm" / "peak.cjs"
     if not peak.exists():   # bench_wasm.mjs reads the dot-product peak from it (as scripts/bench/bench.sh builds it)
@@ -78,8 +82,8 @@ def main():
             out = run / "bloodcell.bin"
             subprocess.run([PY, str(HERE / "export.py"), "--ckpt", str(ck), "--out", str(out), "--parity", str(run / "model-parity.bin")], check=True,
                            stdout=subprocess.DEVNULL)
-            row["test_q"] = engine_acc(out, test, args.jobs)
-            row["tecom_q"] = engine_acc(out, tecom, args.jobs)
+            row["test_q"] = engine_acc(cli, out, test, args.jobs)
+            row["tecom_q"] = engine_acc(cli, out, tecom, args.jobs)
             js = run / "bench_wasm.json"
             subprocess.run(["node", str(ROOT / "scripts" / "bench" / "bench_wasm.mjs"), str(out), str(image), "--json",
                             str(js)], check=True, stdout=subprocess.DEVNULL)
@@ -91,14 +95,12 @@ def main():
           "| Tecom float / int8 | wasm ms |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
+        q = "wasm_ms" in r   # a GroupNorm network has no int8 model
+        test_q, tecom_q = (pct(r["test_q"]), pct(r["tecom_q"])) if q else ("- (no int8: GroupNorm)", "-")
+        wasm = f"{r['wasm_ms']:.2f}" if q else "-"
         print(f"| `{r['run']}` | {r['block']} | {r['norm']} | {r['epochs']} / {r['limit'] or 'all'} | "
-              f"{r['macs_m']:.1f} M | {r['params_m']:.3f} M | {pct(r['val_f'])} | {pct(r['test_f'])} / "
-              f"{pct(r.get('test_q'))} | {pct(r['tecom_f'])} / {pct(r.get('tecom_q'))} | "
-              f"{r['wasm_ms']:.2f} |" if "wasm_ms" in r else
-              f"| `{r['run']}` | {r['block']} | {r['norm']} | {r['epochs']} / {r['limit'] or 'all'} | "
-              f"{r['macs_m']:.1f} M | {r['params_m']:.3f} M | {pct(r['val_f'])} | {pct(r['test_f'])} / - "
-              f"(no int8: GroupNorm) | {pct(r['tecom_f'])} / - | - |")
-
+              f"{r['macs_m']:.1f} M | {r['params_m']:.3f} M | {pct(r['val_f'])} | {pct(r['test_f'])} / {test_q} | "
+              f"{pct(r['tecom_f'])} / {tecom_q} | {wasm} |")
 
 if __name__ == "__main__":
     main()

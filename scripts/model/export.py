@@ -220,6 +220,8 @@ def main():
     # ---- calibration on training images (not augmented, unless --calib-aug)
     rng = np.random.default_rng(7)
     aug_gen = torch.Generator().manual_seed(7)
+    if args.calib_aug:
+        from train import AUGS, augment
     tr = np.flatnonzero(split == "train")
     calib = rng.choice(tr, size=min(args.calib, len(tr)), replace=False)
     samples, shapes = {}, {}
@@ -229,7 +231,6 @@ def main():
             u8 = torch.from_numpy(images[calib[i:i + 64]])
             x01 = u8.permute(0, 3, 1, 2).float() / 255
             if args.calib_aug:   # the ranges of the images the network was trained on, not only clean ones
-                from train import AUGS, augment
                 x01 = augment(u8, aug_gen, AUGS[args.calib_aug])
             x = (x01 - torch.tensor(mean).float()[None, :, None, None]) / torch.tensor(std).float()[None, :, None, None]
             t = float_forward(layers, folded, x)
