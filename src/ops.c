@@ -82,6 +82,63 @@ static bc_status fail(char *msg, size_t len, bc_status s, const char *text) {
   return s;
 }
 
+/* Winograd weights U = 4 G g G^T per (output, input channel), in kernels.h's layout; the bias and its
+ * zero-point fold as the igemm's; the output pixel pointers of every tile. Returns 0 when out of memory. */
+static int pack_winograd(bc_conv_op *op, const bc_conv_desc *d, const float *requant) {
+  static const int g2[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};   /* 2 G */
+  const size_t in_c = (size_t)d->in_c, out_c = (size_t)d->out_c, kc_padded = ROUND_UP(in_c, BC_IGEMM_KR);
+  const size_t blocks = (out_c + BC_IGEMM_NR - 1) / BC_IGEMM_NR;
+  const size_t block_bytes = BC_IGEMM_NR * (sizeof(int32_t) + sizeof(float)) + 16 * kc_padded * BC_IGEMM_NR * sizeof(int16_t);
+  op->in_h = d->in_h; op->in_w = d->in_w; op->pad_top = d->win.pad_top; op->pad_left = d->win.pad_left;
+  op->tiles_w = ((size_t)op->out_w + 1) / 2;
+  op->tiles = op->tiles_w * (((size_t)op->out_h + 1) / 2);
+  op->v_row = ROUND_UP(in_c, 8);
+  const size_t tiles_pad = ROUND_UP(op->tiles, BC_IGEMM_MR);
+  op->group_packed_bytes = blocks * block_bytes;
+  op->packed = calloc(1, op->group_packed_bytes);
+  op->v = calloc(16 * BC_IGEMM_MR * op->v_row * sizeof(int16_t) + BC_KERNEL_OVERREAD, 1);
+  op->wino_out = calloc(tiles_pad * 4, sizeof(*op->wino_out));
+  if (!op->packed || !op->v || !op->wino_out) return 0;
+  uint8_t *p = op->packed;
+  for (size_t b = 0; b < blocks; b++, p += block_bytes) {
+    int32_t bias[BC_IGEMM_NR] = {0};
+    float scale[BC_IGEMM_NR] = {0};
+    int16_t *u = (int16_t *)(p + sizeof(bias));
+    for (size_t n = 0; n < BC_IGEMM_NR && b * BC_IGEMM_NR + n < out_c; n++) {
+      const size_t oc = b * BC_IGEMM_NR + n;
+      const int8_t *wo = d->weights + oc * 9 * in_c;   /* OHWI */
+      int32_t sum = 0;
+      for (size_t ci = 0; ci < in_c; ci++) {
+        int t[4][3];
+        for (int i = 0; i < 4; i++)
+          for (int kx = 0; kx < 3; kx++) {
+            t[i][kx] = 0;
+            for (int ky = 0; ky < 3; ky++) t[i][kx] += g2[i][ky] * wo[((size_t)ky * 3 + (size_t)kx) * in_c + ci];
+          }
+        for (int ky = 0; ky < 3; ky++)
+          for (int kx = 0; kx < 3; kx++) sum += wo[((size_t)ky * 3 + (size_t)kx) * in_c + ci];
+        for (int i = 0; i < 4; i++)
+          for (int j = 0; j < 4; j++) {
+            const int uij = t[i][0] * g2[j][0] + t[i][1] * g2[j][1] + t[i][2] * g2[j][2];
+            u[((size_t)(4 * i + j) * kc_padded + (ci & ~(size_t)1)) * BC_IGEMM_NR + 2 * n + (ci & 1)] = (int16_t)uij;
+          }
+      }
+      bias[n] = (int32_t)((uint32_t)d->bias[oc] - (uint32_t)(d->in.zero_point * sum));
+      scale[n] = requant[oc];
+    }
+    memcpy(p, bias, sizeof(bias));
+    memcpy(p + sizeof(bias) + 16 * kc_padded * BC_IGEMM_NR * sizeof(int16_t), scale, sizeof(scale));
+  }
+  for (size_t t = 0; t < op->tiles; t++) {
+    const size_t ty = t / op->tiles_w, tx = t % op->tiles_w;
+    for (size_t q = 0; q < 4; q++) {
+      const size_t y = 2 * ty + q / 2, x = 2 * tx + q % 2;
+      op->wino_out[4 * t + q] = y < (size_t)op->out_h && x < (size_t)op->out_w ? op->output + (y * (size_t)op->out_w + x) * out_c : NULL;
+    }
+  }
+  return 1;
+}
+
 bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *input, int8_t *output,
                          char *msg, size_t msg_len) {
   memset(op, 0, sizeof(*op));
@@ -99,6 +156,9 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
   op->output = output;
   bc_qs8_params_init(&op->params, d->out.zero_point, d->out_min, d->out_max);
 
+  /* Winograd where it is exact and pays: dense stride-1 3x3 (int32 bound in kernels.h: in_c <= 256). */
+  op->winograd = !d->direct && !op->depthwise && d->groups == 1 && w->kh == 3 && w->kw == 3 && w->sh == 1 &&
+                 w->sw == 1 && w->dh == 1 && w->dw == 1 && d->in_c <= 256;
   const size_t ks = (size_t)op->ks;
   const size_t kc_padded = ROUND_UP((size_t)op->gin, BC_IGEMM_KR);
   /* The padding row: input zero points, read across a whole group (or all channels) plus slack. */
@@ -138,6 +198,10 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
       memcpy(p + sizeof(bias) + ks * BC_DWCONV_CR * sizeof(int16_t), scale, sizeof(scale));
     }
     op->indirection = build_indirection(input, ind_geom(d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w, 1), op->zero);
+  } else if (op->winograd) {
+    op->input = input;
+    op->zero_point_in = d->in.zero_point;
+    if (!pack_winograd(op, d, requant)) { free(requant); bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
   } else {
     /* The igemm kernels read an int16 copy of the input, refreshed by every run. */
     op->input = input;
@@ -179,7 +243,7 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
                                             op->zero16);
   }
   free(requant);
-  if (!op->indirection && !op->indirection16) { bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
+  if (!op->indirection && !op->indirection16 && !op->winograd) { bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
   return BC_OK;
 }
 
@@ -187,6 +251,18 @@ void bc_conv_run(const bc_conv_op *op, const bc_kernels *k) {
   if (op->depthwise) {
     k->dwconv(op->pixels, (size_t)op->out_c, (size_t)op->ks, op->indirection, op->packed, op->output,
               (size_t)op->out_c, 0, op->zero, &op->params);
+    return;
+  }
+  if (op->winograd) {
+    /* one block of 4 tiles at a time: its transformed input (16 x 4 rows) stays in L1 for every channel block */
+    const size_t xi_stride = BC_IGEMM_MR * op->v_row;
+    for (size_t t = 0; t < op->tiles; t += BC_IGEMM_MR) {
+      const size_t mr = op->tiles - t < BC_IGEMM_MR ? op->tiles - t : BC_IGEMM_MR;
+      k->wino_itrans(mr, t, op->tiles_w, (size_t)op->in_h, (size_t)op->in_w, (size_t)op->in_c, op->input,
+                     op->zero_point_in, op->pad_top, op->pad_left, op->v, xi_stride, op->v_row);
+      k->wino_gemm(mr, (size_t)op->out_c, (size_t)op->in_c, op->v, xi_stride, op->v_row, op->packed,
+                   op->wino_out + 4 * t, &op->params);
+    }
     return;
   }
   const size_t ks = (size_t)op->ks;
@@ -209,6 +285,9 @@ void bc_conv_free(bc_conv_op *op) {
   free(op->zero);
   free(op->zero16);
   free(op->input16);
+  free(op->v);
+  free(op->wino_out);
+  op->v = NULL; op->wino_out = NULL;
   op->packed = NULL; op->indirection = NULL; op->zero = NULL;
   op->indirection16 = NULL; op->zero16 = NULL; op->input16 = NULL;
 }

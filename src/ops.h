@@ -33,6 +33,7 @@ typedef struct bc_conv_desc {
   const int8_t *weights;    /* [out_c][kh][kw][in_c/groups] */
   const float *w_scale;     /* [out_c] */
   const int32_t *bias;      /* [out_c] */
+  int direct;               /* 1: never Winograd (tests compare both paths) */
 } bc_conv_desc;
 
 typedef struct bc_conv_op {
@@ -49,6 +50,11 @@ typedef struct bc_conv_op {
   size_t input_len;
   int8_t *output;
   bc_qs8_params params;
+  /* Winograd F(2x2, 3x3) (stride-1 3x3 convs, kernels.h): packed holds 4 G g G^T */
+  int winograd, in_h, in_w, pad_top, pad_left, zero_point_in;
+  size_t tiles, tiles_w, v_row;   /* v: 16 positions x 4 tiles x v_row int16, one tile block at a time */
+  int16_t *v;
+  int8_t **wino_out;              /* [tiles rounded up to 4][4 pixels]: output pixel pointers, NULL outside */
 } bc_conv_op;
 
 bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *input, int8_t *output,

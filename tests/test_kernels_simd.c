@@ -35,12 +35,15 @@ static void check(int ok, const char *what) { if (ok) passed++; else { failed++;
 
 static void test_conv(int trial) {
   const int depthwise = trial % 3 == 2;
-  const int groups = depthwise ? rnd(1, 70) : (trial % 5 == 4 ? rnd(2, 4) : 1);
-  const int gin = depthwise ? 1 : rnd(1, 70), gout = depthwise ? 1 : rnd(1, 70);
+  /* every 4th trial a dense stride-1 3x3: the Winograd path, compared with scalar and with the igemm */
+  const int wino = trial % 4 == 1 && !depthwise;
+  const int groups = wino ? 1 : depthwise ? rnd(1, 70) : (trial % 5 == 4 ? rnd(2, 4) : 1);
+  const int gin = depthwise ? 1 : wino && trial % 8 == 1 ? rnd(71, 256) : rnd(1, 70), gout = depthwise ? 1 : rnd(1, 70);
   bc_conv_desc d;
   memset(&d, 0, sizeof d);
   d.groups = groups; d.in_c = groups * gin; d.out_c = groups * gout;
   d.win = (bc_window){ rnd(1, 5), rnd(1, 5), rnd(1, 3), rnd(1, 3), 1, 1, rnd(0, 2), rnd(0, 2), rnd(0, 2), rnd(0, 2) };
+  if (wino) { d.win.kh = d.win.kw = 3; d.win.sh = d.win.sw = 1; }
   d.in_h = rnd(d.win.kh, 16); d.in_w = rnd(d.win.kw, 16);
   d.in = (bc_qparams){ rndf(0.01f, 0.1f), rnd(-128, 127) };
   d.out = (bc_qparams){ rndf(0.01f, 0.5f), rnd(-128, 127) };
@@ -62,6 +65,25 @@ static void test_conv(int trial) {
            d.out_c, groups, d.win.kh, d.win.kw, d.win.sh, d.win.sw);
 #define RUN_CONV(k) bc_conv_run(&op, k)
   COMPARE(what, y, out_n, RUN_CONV);
+  if (wino) {
+    check(op.winograd, "a dense stride-1 3x3 conv takes the Winograd path");
+    /* the same conv through the igemm (SIMD both): Winograd must give the igemm's bytes */
+    int8_t *y_direct = malloc(out_n);
+    bc_conv_op direct;
+    d.direct = 1;
+    if (bc_conv_create(&direct, &d, x, y_direct, msg, sizeof msg) != BC_OK) { check(0, msg); }
+    else {
+      bc_conv_run(&op, &bc_kernels_wasmsimd);
+      bc_conv_run(&direct, &bc_kernels_wasmsimd);
+      size_t bad = 0;
+      for (size_t i = 0; i < out_n; i++) bad += y[i] != y_direct[i];
+      char buf[220];
+      snprintf(buf, sizeof buf, "%s winograd vs igemm: %zu of %zu bytes differ", what, bad, out_n);
+      check(bad == 0 && !direct.winograd, buf);
+      bc_conv_free(&direct);
+    }
+    free(y_direct);
+  }
   bc_conv_free(&op);
   free(w); free(ws); free(bias); free(x); free(y);
 }

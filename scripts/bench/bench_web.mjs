@@ -1,5 +1,6 @@
 // make bench-web: the shipped network in headless Chromium, our wasm engine against onnxruntime-web
-// (float and int8 QDQ ONNX of the same network, numThreads = 1), in one page and one run.
+// (f32 and int8 QDQ ONNX), LiteRT.js (int8 and f32 .tflite) and tfjs-backend-wasm (f32), all exported
+// from models/bloodcell.bin, one thread each, in one page and one run.
 //   node scripts/bench/bench_web.mjs [--runs 300] [--cold 9] [--no-record] [--cold-only]
 // Prints the per-layer table, the race, cold starts, bytes and wasm memory; records them in
 // docs/benchmarks.md; the last line printed is the single-image ratio.
@@ -18,15 +19,21 @@ const RUNS = Number(opt('--runs', 300)), COLD = Number(opt('--cold', 9));
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 
 for (const f of ['web/engine/bloodcell.wasm', 'models/bloodcell.bin', 'build/onnx/bloodcell-float.onnx', 'build/onnx/bloodcell-qdq.onnx',
-  'build/wasm/peak-web.mjs', 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs']) {
+  'build/wasm/peak-web.mjs', 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs', 'build/race/bloodcell-int8.tflite',
+  'build/race/bloodcell-f32.tflite', 'build/race/graph.json', 'node_modules/@litertjs/core/dist/index.js',
+  'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js']) {
   if (!existsSync(join(root, f))) { console.error(`bench-web: ${f} is missing (run it through make bench-web)`); process.exit(2); }
 }
 
 // Static server for the few folders the page needs. Long max-age: cold starts are measured with a
 // warm HTTP cache, as a returning user would have it.
-const ALLOWED = ['/scripts/bench/', '/web/engine/', '/models/bloodcell.bin', '/build/onnx/', '/build/wasm/peak-web.',
-  '/node_modules/onnxruntime-web/dist/', '/tests/fixtures/images/'];
-const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.jpg': 'image/jpeg' };
+const ALLOWED = ['/scripts/bench/', '/web/engine/', '/models/bloodcell.bin', '/build/onnx/', '/build/race/', '/build/wasm/peak-web.',
+  '/node_modules/onnxruntime-web/dist/', '/node_modules/@litertjs/', '/node_modules/@tensorflow/', '/tests/fixtures/images/'];
+const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.jpg': 'image/jpeg',
+  '.json': 'application/json' };
+// every racer's version, as installed (pinned in package-lock.json)
+const version = (pkg) => JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+const VERSIONS = ['onnxruntime-web', '@litertjs/core', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'].map((p) => `${p} ${version(p)}`).join(', ');
 const ORT = '/node_modules/onnxruntime-web/dist/';
 const fetched = (u) => `<${u}>; rel=preload; as=fetch; crossorigin`, module = (u) => `<${u}>; rel=modulepreload`;
 const PRELOAD = {
@@ -134,30 +141,44 @@ for (const l of r.layers) {
 }
 out(`  conv/fc layers: ${f1(convMacs / 1e6)} M MACs in ${f2(convMs)} ms = ${f1(convMacs / convMs / 1e6)} GMAC/s = ${(100 * convMacs / convMs / 1e6 / r.peak_gmacs).toFixed(0)}% of peak; all ops ${f2(totalMs)} ms`);
 out();
-out(`agreement on the image: argmax ours ${r.agreement.ours_argmax}, ort float ${r.agreement.float_argmax}, ort int8 QDQ ${r.agreement.qdq_argmax}; ` +
-  `max |logit difference| float ${r.agreement.float_max_logit_diff.toFixed(3)}, QDQ ${r.agreement.qdq_max_logit_diff.toFixed(3)}`);
+out(`racers: ${VERSIONS}; tfjs backend ${r.tfjs_backend}; wasm files loaded: ${r.wasm_files.map((u) => u.split('/').pop()).join(', ')}`);
 out(`preprocessing (ours, decode + crop + resize + normalise of the ${r.image.split('/').pop()} JPEG): median ${f2(r.preprocess.median_ms)} ms, p90 ${f2(r.preprocess.p90_ms)} ms`);
 out();
-out(`single image, one thread, preprocessed input -> logits; ${r.ours.n} timed runs each, alternating:`);
-out('  racer                       median ms   p90 ms   ours/theirs (pairwise median)');
-const name = { ours: 'ours (wasm int8)', 'ort-float': 'onnxruntime-web float', 'ort-qdq': 'onnxruntime-web int8 QDQ' };
-for (const k of ['ours', 'ort-float', 'ort-qdq'])
-  out(`  ${name[k].padEnd(27)} ${f2(r[k].median_ms).padStart(9)} ${f2(r[k].p90_ms).padStart(8)}   ${k === 'ours' ? '' : r.ratio_pairwise[k].toFixed(3)}`);
+// Agreement with our logits on every call, timed ones included: the int8 racers run the same quantized
+// weights and activation scales (they may round a requantization differently); the f32 racers run the
+// dequantized weights without activation quantization.
+const TOL = { int8: 0.1, f32: 0.5 };
+const bad = [];
+out(`agreement with our logits on every run (${r.agreement.ours.runs} calls each; tolerance max |logit difference| int8 ${TOL.int8}, f32 ${TOL.f32}, same argmax):`);
+for (const [k, a] of Object.entries(r.agreement)) {
+  if (k === 'ours') continue;
+  const tol = r.int8.includes(k) ? TOL.int8 : TOL.f32, ok = a.max_logit_diff <= tol && a.argmax_mismatches === 0;
+  if (!ok) bad.push(k);
+  out(`  ${r.names[k].padEnd(27)} max |diff| ${a.max_logit_diff.toFixed(4)}  argmax ${a.argmax} (ours ${r.agreement.ours.argmax}), mismatches ${a.argmax_mismatches}  ${ok ? 'ok' : 'OUT OF TOLERANCE'}`);
+}
+out();
+out(`single image, one thread, preprocessed input -> logits; ${r.times.ours.n} timed runs each, alternating:`);
+out('  racer                       median ms   p90 ms   min ms   ours/theirs (pairwise median)');
+for (const [k, st] of Object.entries(r.times))
+  out(`  ${r.names[k].padEnd(27)} ${f2(st.median_ms).padStart(9)} ${f2(st.p90_ms).padStart(8)} ${f2(st.min_ms).padStart(8)}   ${k === 'ours' ? '' : r.ratio_pairwise[k].toFixed(3)}`);
 out();
 out(`cold start (navigation to first prediction, warm HTTP cache, no service worker; median of ${COLD}), bytes before it, peak wasm memory:`);
 out('  racer                       cold ms   first visit ms   bytes (raw)   bytes (gzip)   wasm memory');
 for (const k of ['ours', 'ort-float', 'ort-qdq']) {
   const c = cold[k];
-  out(`  ${name[k].padEnd(27)} ${f1(c.median_ms).padStart(7)} ${f1(c.first_visit_ms).padStart(16)} ${String(c.raw).padStart(13)} ${String(c.gz).padStart(14)} ${(c.wasm_memory_bytes / 1048576).toFixed(1).padStart(9)} MiB`);
+  out(`  ${r.names[k].padEnd(27)} ${f1(c.median_ms).padStart(7)} ${f1(c.first_visit_ms).padStart(16)} ${String(c.raw).padStart(13)} ${String(c.gz).padStart(14)} ${(c.wasm_memory_bytes / 1048576).toFixed(1).padStart(9)} MiB`);
 }
 out('  (ours: image bytes -> decode -> preprocess -> forward; onnxruntime-web: a ready input tensor, no decoding)');
 if (cold.ours.after_script_start_median_ms !== null)
   out(`  ours, from the page script's start to the first prediction: median ${f1(cold.ours.after_script_start_median_ms)} ms (the rest is Chromium's navigation)`);
 const m = cold.ours.marks || {};
 out(`  ours, last visit, ms after navigation: ${Object.entries(m).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-const peer = r['ort-float'].median_ms <= r['ort-qdq'].median_ms ? 'ort-float' : 'ort-qdq';
-out(`the faster peer is ${name[peer]}`);
-const ratio = r.ratio_pairwise[peer];
+const ortPeer = r.times['ort-float'].median_ms <= r.times['ort-qdq'].median_ms ? 'ort-float' : 'ort-qdq';
+const peers = Object.keys(r.times).filter((k) => k !== 'ours');
+const fastest = peers.reduce((a, k) => (r.times[k].median_ms < r.times[a].median_ms ? k : a));
+out(`the faster onnxruntime-web is ${r.names[ortPeer]}; the fastest peer is ${r.names[fastest]}`);
+const ortLine = `ratio ours/onnxruntime-web single-image median: ${r.ratio_pairwise[ortPeer].toFixed(3)}`;
+const fastestLine = `ratio ours/fastest-peer single-image median: ${r.ratio_pairwise[fastest].toFixed(3)} (peer: ${r.names[fastest]})`;
 
 const text = lines.join('\n');
 console.log(text);
@@ -165,7 +186,7 @@ const date = new Date().toISOString().slice(0, 10);
 if (!args.includes('--no-record')) {
   const cpu = cpus()[0]?.model || 'unknown CPU';
   const section = `## ${date} — make bench-web\n\n- machine: ${cpu}, ${cpus().length} cores; ${chromium} headless; node ${process.version}\n` +
-    `- command: \`make bench-web\` (${RUNS} timed runs per racer, ${COLD} cold visits)\n\n\`\`\`\n${text}\nratio ours/onnxruntime-web single-image median: ${ratio.toFixed(3)}\n\`\`\`\n\n`;
+    `- command: \`make bench-web\` (${RUNS} timed runs per racer, ${COLD} cold visits); ${VERSIONS}\n\n\`\`\`\n${text}\n${ortLine}\n${fastestLine}\n\`\`\`\n\n`;
   const docPath = join(root, 'docs/benchmarks.md');
   const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n\nNewest first.\n\n';
   const head = doc.split('\n').slice(0, 4).join('\n'), rest = doc.split('\n').slice(4).join('\n');
@@ -173,4 +194,6 @@ if (!args.includes('--no-record')) {
   writeFileSync(join(root, 'build/bench-web.json'), JSON.stringify({ date, race: r, cold }, null, 1));
   console.log('bench-web: recorded in docs/benchmarks.md and build/bench-web.json');
 }
-console.log(`ratio ours/onnxruntime-web single-image median: ${ratio.toFixed(3)}`);
+console.log(ortLine);
+console.log(fastestLine);
+if (bad.length) { console.error(`bench-web: ${bad.join(', ')} disagreed with our logits beyond the tolerance`); process.exit(1); }

@@ -70,6 +70,46 @@ void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, co
                                   const void *w, int8_t *c, size_t cm_stride, size_t cn_stride,
                                   size_t a_offset, const int16_t *zero, const bc_qs8_params *params);
 
+/* ---- Winograd F(2x2, 3x3): stride-1 3x3 convs with 2.25x fewer multiplies, bit-exact ----------
+ * Exact in integers: the input transform V = B^T d B of raw int8 values (padding = the input zero
+ * point, as the igemm's zero row) stays within +-512; the packed weights are U = 4 G g G^T (integers,
+ * within +-1152); Y = A^T (U . V) A is then 4x the direct convolution's sum, so Y / 4 plus the igemm's
+ * bias (with its zero-point fold) is the igemm's accumulator exactly. int32 cannot overflow while
+ * in_c <= 256 (ops.c checks it).
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1],
+ *   A^T = [1 1 1 0; 0 1 -1 -1].
+ * Tile t covers outputs (2 ty .. 2 ty + 1, 2 tx .. 2 tx + 1), ty = t / tiles_w, and reads the input
+ * patch at (2 ty - pad_top, 2 tx - pad_left), 4x4.
+ * itrans: tiles t0 .. t0 + tiles - 1 -> v[xi * v_xi_stride + (t - t0) * v_row_stride + c], xi = 4 i + j,
+ *   for c < channels; the SIMD twin writes whole groups of 8 channels (v_row_stride >= channels
+ *   rounded up to 8).
+ * gemm: 4 tiles of v (rows 0..3 must be readable; only the first mr are stored) x nc channels of the
+ *   packed weights, per block of 8 output channels:
+ *       int32 bias[8] | for each xi of 16, for each k pair: int16 U[8 channels][2 k] | float scale[8]
+ *   out[4 t + p] = the int8 output pixel p (row-major in the tile's 2x2) of tile t, or NULL at the
+ *   edge; block b's channels go to out[...] + 8 b. */
+typedef void (*bc_qs8_wino2x3_itrans_fn)(size_t tiles, size_t t0, size_t tiles_w, size_t in_h, size_t in_w,
+                                         size_t channels, const int8_t *input, int32_t zero_point,
+                                         ptrdiff_t pad_top, ptrdiff_t pad_left, int16_t *v, size_t v_xi_stride,
+                                         size_t v_row_stride);
+void bc_qs8_wino2x3_itrans__scalar(size_t tiles, size_t t0, size_t tiles_w, size_t in_h, size_t in_w,
+                                   size_t channels, const int8_t *input, int32_t zero_point,
+                                   ptrdiff_t pad_top, ptrdiff_t pad_left, int16_t *v, size_t v_xi_stride,
+                                   size_t v_row_stride);
+void bc_qs8_wino2x3_itrans__wasmsimd(size_t tiles, size_t t0, size_t tiles_w, size_t in_h, size_t in_w,
+                                     size_t channels, const int8_t *input, int32_t zero_point,
+                                     ptrdiff_t pad_top, ptrdiff_t pad_left, int16_t *v, size_t v_xi_stride,
+                                     size_t v_row_stride);
+typedef void (*bc_qc8_wino2x3_gemm_fn)(size_t mr, size_t nc, size_t kc, const int16_t *v, size_t v_xi_stride,
+                                       size_t v_row_stride, const void *w, int8_t *const *out,
+                                       const bc_qs8_params *params);
+void bc_qc8_wino2x3_gemm_4x8c2__scalar(size_t mr, size_t nc, size_t kc, const int16_t *v, size_t v_xi_stride,
+                                       size_t v_row_stride, const void *w, int8_t *const *out,
+                                       const bc_qs8_params *params);
+void bc_qc8_wino2x3_gemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, const int16_t *v, size_t v_xi_stride,
+                                         size_t v_row_stride, const void *w, int8_t *const *out,
+                                         const bc_qs8_params *params);
+
 /* ---- qc8 depthwise conv, 8 channels a step, any number of taps ------------------------------
  * For each of `pixels` outputs: ks pointers from `a` (then a += ks), all `channels` written to
  * `c` (then c += c_stride). */
@@ -157,6 +197,8 @@ typedef struct bc_kernels {
   bc_qs8_avgpool_fn avgpool;
   bc_qs8_gavgpool_fn gavgpool;
   bc_qs8_vadd_fn vadd;
+  bc_qs8_wino2x3_itrans_fn wino_itrans;
+  bc_qc8_wino2x3_gemm_fn wino_gemm;
 } bc_kernels;
 
 extern const bc_kernels bc_kernels_scalar;

@@ -1,7 +1,7 @@
 // bench.mjs - the browser race page (driven by scripts/bench/bench_web.mjs; results land in window.__bench).
-//   bench.html?mode=race                        ours vs onnxruntime-web float and int8 QDQ, alternating
+//   bench.html?mode=race   ours vs onnxruntime-web (f32, int8 QDQ), LiteRT.js (int8, f32) and tfjs-wasm (f32), alternating
 //   bench.html?mode=cold&racer=ours|ort-float|ort-qdq   navigation to first prediction for one racer
-// Both racers get the same input: the engine's preprocessed int8 tensor, dequantized to f32 NCHW for ONNX.
+// Every racer gets the same input: the engine's preprocessed int8 tensor (dequantized to f32 for the float racers).
 
 const params = new URLSearchParams(location.search);
 // Our engine's JS, requested at once by the pages that use it (the ONNX racers' cold visits do not
@@ -95,11 +95,88 @@ async function cold() {
   return { racer, first_prediction_ms: t, label, resources, wasm_memory_bytes: memoryOf(racer), marks };
 }
 
+// ---- the XNNPACK racers: LiteRT.js (.tflite, int8 and f32) and tfjs-backend-wasm (f32) --------------
+const LITERT = '/node_modules/@litertjs/core/';
+const TFLITE = { 'litert-int8': '/build/race/bloodcell-int8.tflite', 'litert-f32': '/build/race/bloodcell-f32.tflite' };
+const TFJS = '/node_modules/@tensorflow/';
+
+async function loadLiteRtModels() {
+  owner = 'litert';
+  const lrt = await import(LITERT + 'dist/index.js');
+  // A directory: LiteRT picks its build by the browser's features (relaxed SIMD or not), one thread.
+  await lrt.loadLiteRt(LITERT + 'wasm/');
+  const models = {};
+  for (const [k, url] of Object.entries(TFLITE)) models[k] = await lrt.loadAndCompile(await bytesOf(url), { accelerator: 'wasm' });
+  return { lrt, models };
+}
+
+const loadScript = (src) => new Promise((ok, fail) => {
+  const s = document.createElement('script');
+  s.src = src; s.onload = ok; s.onerror = () => fail(new Error(`cannot load ${src}`));
+  document.head.append(s);
+});
+
+const fromB64 = (a) => {
+  const bytes = Uint8Array.from(atob(a.b64), (c) => c.charCodeAt(0));
+  const C = { i1: Int8Array, i4: Int32Array, f4: Float32Array }[a.dtype];
+  return new C(bytes.buffer);
+};
+
+// The network from tfjs ops, weights dequantized from the model file's graph (scripts/model/graph_json.py):
+// convs as tf.fused.conv2d with the engine's paddings, ADD, ReLU where the int8 model clamps at
+// real 0, mean over H and W, and the logit rows as one fused matMul.
+async function loadTfjs() {
+  owner = 'tfjs';
+  await loadScript(TFJS + 'tfjs-core/dist/tf-core.min.js');
+  await loadScript(TFJS + 'tfjs-backend-wasm/dist/tf-backend-wasm.min.js');
+  const tf = window.tf;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);   // one thread, like every racer (the page is isolated)
+  tf.wasm.setWasmPaths(TFJS + 'tfjs-backend-wasm/dist/');
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs: the wasm backend did not start');
+  await tf.ready();
+  const g = await (await fetch('/build/race/graph.json')).json();
+  const V = g.values, relu = (v) => V[v][4] === -128;
+  const steps = [];
+  for (const o of g.ops) {
+    if (o.type === 1) {                                      // CONV: OIHW int8 -> HWIO f32
+      const [O, I, H, W] = o.w.shape, w = fromB64(o.w), ws = fromB64(o.w_scale), b = fromB64(o.bias), is = V[o.input][3];
+      const hwio = new Float32Array(O * I * H * W);
+      for (let oc = 0; oc < O; oc++) for (let i = 0; i < I; i++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++)
+        hwio[((y * W + x) * I + i) * O + oc] = w[((oc * I + i) * H + y) * W + x] * ws[oc];
+      const filter = tf.tensor4d(hwio, [H, W, I, O]), bias = tf.tensor1d(Float32Array.from(b, (v, oc) => v * is * ws[oc]));
+      // As in the .tflite graphs: 'same' where TF's SAME pads as the engine does, else an explicit tf.pad
+      // and 'valid'.
+      const [pt, pl, pb, pr] = o.pad, [ih, iw] = V[o.input];
+      const sameOf = (n, k, st) => { const tot = Math.max((Math.ceil(n / st) - 1) * st + k - n, 0); return [Math.floor(tot / 2), tot - Math.floor(tot / 2)]; };
+      const [st, sb] = sameOf(ih, H, o.sh), [sl, sr] = sameOf(iw, W, o.sw);
+      const same = pt === st && pb === sb && pl === sl && pr === sr, none = !(pt || pl || pb || pr);
+      const act = relu(o.output) ? 'relu' : 'linear';
+      steps.push((vals) => {
+        const xin = same || none ? vals[o.input] : tf.pad(vals[o.input], [[0, 0], [pt, pb], [pl, pr], [0, 0]]);
+        vals[o.output] = tf.fused.conv2d({ x: xin, filter, bias, strides: [o.sh, o.sw], pad: same && !none ? 'same' : 'valid', activation: act });
+      });
+    } else if (o.type === 2) {
+      steps.push((vals) => { const y = tf.add(vals[o.a], vals[o.b]); vals[o.output] = relu(o.output) ? tf.relu(y) : y; });
+    } else if (o.type === 5) {
+      steps.push((vals) => { vals[o.output] = tf.mean(vals[o.input], [1, 2]); });
+    } else if (o.type === 7) {
+      const [K, C] = o.w.shape, w = fromB64(o.w), ws = fromB64(o.w_scale);
+      const wt = tf.tensor2d(Float32Array.from(w, (v, j) => v * ws[Math.floor(j / C)]), [K, C]), bias = tf.tensor1d(fromB64(o.bias));
+      // matMul then add: tf.fused.matMul with transposeB and a bias gave logits off by up to 8 here
+      steps.push((vals) => { vals.logits = tf.add(tf.matMul(vals[o.input], wt, false, true), bias); });
+    } else throw new Error(`tfjs racer: op type ${o.type} has no mapping`);
+  }
+  const forward = (x) => tf.tidy(() => { const vals = { 0: x }; for (const s of steps) s(vals); return vals.logits; });
+  return { tf, forward };
+}
+
 async function race() {
   const peakMod = await (await import('/build/wasm/peak-web.mjs')).default();
   const engine = await loadOurs();
   const image = await bytesOf(IMAGE);
   const ortF = await loadOrt('ort-float'), ortQ = await loadOrt('ort-qdq');
+  const litert = await loadLiteRtModels();
+  const tfjs = await loadTfjs();
   owner = 'harness';
   const S = engine.inputSize, mod = engine.mod;
 
@@ -112,34 +189,51 @@ async function race() {
   }
   const input = new Int8Array(mod.HEAP8.buffer, mod._bc_wasm_input(engine.e), S * S * 3).slice();
   const inScale = Number(params.get('in_scale')), inZp = Number(params.get('in_zp'));
-  const { engineInputAsNCHW } = await import('../onnx_input.mjs');   // race only: cold visits load nothing extra
-  const x = engineInputAsNCHW(engine, inScale, inZp);
+  const { engineInputAsNCHW, engineInputAsNHWC } = await import('../race_input.mjs');   // race only: cold visits load nothing extra
+  const x = engineInputAsNCHW(engine, inScale, inZp), xNhwc = engineInputAsNHWC(engine, inScale, inZp);
 
-  // agreement on this image
-  engine.forwardTensor(input);
-  // the class logits: the ONNX files also carry the sub-class rows after them (export_onnx.py)
-  const lo = ourLogits(engine);
-  const lf = (await ortLogits(ortF, x, S)).slice(0, lo.length), lq = (await ortLogits(ortQ, x, S)).slice(0, lo.length);
-  const maxdiff = (a) => Math.max(...Array.from(a, (v, k) => Math.abs(v - lo[k])));
-  const argmax = (a) => Array.from(a).indexOf(Math.max(...a));
-  const agreement = { ours_argmax: argmax(lo), float_argmax: argmax(lf), qdq_argmax: argmax(lq),
-    float_max_logit_diff: maxdiff(lf), qdq_max_logit_diff: maxdiff(lq) };
+  // Every racer: one image in (a tensor made once, as each runtime takes it), forward, the logits out as a
+  // typed array. ONNX and .tflite outputs also carry the sub-class rows after the classes (export_onnx.py).
+  const tIn = new litert.lrt.Tensor(xNhwc.slice(), [1, S, S, 3]);   // both .tflite graphs take floats (the int8 one quantizes first)
+  const tfx = tfjs.tf.tensor4d(xNhwc.slice(), [1, S, S, 3]);
+  const runLiteRt = async (m, t) => { const out = await m.run(t); const l = out[0].toTypedArray().slice(); for (const o of out) o.delete(); return l; };
+  const racers = {
+    ours: { name: 'ours (wasm int8)', int8: true, run: () => { engine.forwardTensor(input); return ourLogits(engine); } },
+    'ort-float': { name: 'onnxruntime-web f32', run: () => ortLogits(ortF, x, S) },
+    'ort-qdq': { name: 'onnxruntime-web int8 QDQ', int8: true, run: () => ortLogits(ortQ, x, S) },
+    'litert-int8': { name: 'LiteRT.js int8', int8: true, run: () => runLiteRt(litert.models['litert-int8'], tIn) },
+    'litert-f32': { name: 'LiteRT.js f32', run: () => runLiteRt(litert.models['litert-f32'], tIn) },
+    'tfjs-f32': { name: 'tfjs-backend-wasm f32', run: () => { const y = tfjs.forward(tfx); const l = y.dataSync().slice(); y.dispose(); return l; } },
+  };
+  const keys = Object.keys(racers);
+  const ref = racers.ours.run().slice(), K = ref.length;
+  const argmax = (a) => { let m = 0; for (let k = 1; k < K; k++) if (a[k] > a[m]) m = k; return m; };
+  const agreement = {};
+  for (const k of keys) agreement[k] = { max_logit_diff: 0, argmax_mismatches: 0, runs: 0, argmax: null };
+  const check = (k, logits) => {
+    const a = agreement[k];
+    for (let j = 0; j < K; j++) a.max_logit_diff = Math.max(a.max_logit_diff, Math.abs(logits[j] - ref[j]));
+    if (a.argmax === null) a.argmax = argmax(logits);
+    if (argmax(logits) !== argmax(ref)) a.argmax_mismatches++;
+    a.runs++;
+  };
+  for (const k of keys) check(k, await racers[k].run());
 
-  // one timed image per racer: input in, forward, logits out
-  const runOurs = () => { const t0 = performance.now(); engine.forwardTensor(input); ourLogits(engine); return performance.now() - t0; };
-  const runOrt = async (r) => { const t0 = performance.now(); await ortLogits(r, x, S); return performance.now() - t0; };
-  for (let i = 0; i < 30; i++) { runOurs(); await runOrt(ortF); await runOrt(ortQ); }
-  const t = { ours: [], 'ort-float': [], 'ort-qdq': [] };
+  // one timed image per racer; ours is synchronous, so it is timed without an await
+  const timeOne = async (k) => {
+    const r = racers[k];
+    if (k === 'ours') { const t0 = performance.now(); const l = r.run(); const dt = performance.now() - t0; check(k, l); return dt; }
+    const t0 = performance.now(); const l = await r.run(); const dt = performance.now() - t0; check(k, l); return dt;
+  };
+  for (let i = 0; i < 30; i++) for (const k of keys) await timeOne(k);
+  const t = Object.fromEntries(keys.map((k) => [k, []]));
   for (let i = 0; i < RUNS; i++) {
     // rotate the order each round so drift and cache effects fall on every racer alike
-    const order = [['ours'], ['ort-float'], ['ort-qdq']];
-    for (let k = 0; k < 3; k++) {
-      const who = order[(i + k) % 3][0];
-      t[who].push(who === 'ours' ? runOurs() : await runOrt(who === 'ort-float' ? ortF : ortQ));
-    }
+    for (let j = 0; j < keys.length; j++) { const k = keys[(i + j) % keys.length]; t[k].push(await timeOne(k)); }
   }
-  const stats = (a) => ({ median_ms: median(a), p90_ms: pct(a, 0.9), n: a.length });
+  const stats = (a) => ({ median_ms: median(a), p90_ms: pct(a, 0.9), min_ms: Math.min(...a), n: a.length });
   const pairRatio = (peer) => median(t.ours.map((v, i) => v / t[peer][i]));
+  const loaded = performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((u) => u.endsWith('.wasm'));
 
   // per layer, against the dot-product peak measured now
   const iters = 2e5, pk = []; // short calls, like the per-layer timings: long ones get preempted on a busy machine
@@ -169,10 +263,11 @@ async function race() {
   }
   return {
     user_agent: navigator.userAgent, cores: navigator.hardwareConcurrency, isa: engine.isa, image: IMAGE, isolated: self.crossOriginIsolated,
-    preprocess: stats(pp), agreement, peak_gmacs: peak, layers,
-    ours: stats(t.ours), 'ort-float': stats(t['ort-float']), 'ort-qdq': stats(t['ort-qdq']),
-    ratio_pairwise: { 'ort-float': pairRatio('ort-float'), 'ort-qdq': pairRatio('ort-qdq') },
-    wasm_memory_bytes: { ours: memoryOf('ours'), 'ort-float': memoryOf('ort-float'), 'ort-qdq': memoryOf('ort-qdq') },
+    preprocess: stats(pp), peak_gmacs: peak, layers, wasm_files: loaded, tfjs_backend: tfjs.tf.getBackend(),
+    names: Object.fromEntries(keys.map((k) => [k, racers[k].name])), int8: keys.filter((k) => racers[k].int8),
+    agreement, times: Object.fromEntries(keys.map((k) => [k, stats(t[k])])),
+    ratio_pairwise: Object.fromEntries(keys.filter((k) => k !== 'ours').map((k) => [k, pairRatio(k)])),
+    wasm_memory_bytes: Object.fromEntries(['ours', 'ort-float', 'ort-qdq', 'litert', 'tfjs'].map((k) => [k, memoryOf(k)])),
   };
 }
 
