@@ -266,7 +266,19 @@ $(W)/peak-web.mjs: scripts/bench/peak_wasm.c
 	@mkdir -p $(@D)
 	$(EMCC) -std=c99 -O3 -msimd128 $< -sENVIRONMENT=web -sMODULARIZE -sEXPORT_ES6 -sEXPORTED_FUNCTIONS=_bc_peak_dot -o $@
 
-bench-web: $(WEB_ENGINE) $(ONNX) $(W)/peak-web.mjs
+# LiteRT.js's .tflite files and the tfjs racer's graph, from the same model file
+RACE := build/race/bloodcell-int8.tflite build/race/bloodcell-f32.tflite build/race/graph.json
+
+$(RACE) &: $(MODEL) scripts/model/export_tflite.mjs scripts/model/graph_json.py scripts/model/bcmodel.py
+	node scripts/model/export_tflite.mjs --model $(MODEL) --out build/race
+
+# the 640x480 and 4000x3000 field photos (from a fixture) that bench-locate and bench-web time
+FIELD_PHOTOS := build/bench/field-640x480.jpg build/bench/field-4000x3000.jpg
+$(FIELD_PHOTOS) &: scripts/bench/bench_locate.py tests/fixtures/fields/pig-389_JPG.jpg
+	@mkdir -p build/bench
+	$(PY) -c "import sys; sys.path.insert(0, 'scripts/bench'); import bench_locate; bench_locate.make_photos('build/bench')"
+
+bench-web: $(WEB_ENGINE) $(ONNX) $(RACE) $(W)/peak-web.mjs $(FIELD_PHOTOS) web-assets
 	node scripts/bench/bench_web.mjs
 
 measure-web: web-assets

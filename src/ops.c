@@ -160,7 +160,6 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
   op->winograd = !d->direct && !op->depthwise && d->groups == 1 && w->kh == 3 && w->kw == 3 && w->sh == 1 &&
                  w->sw == 1 && w->dh == 1 && w->dw == 1 && d->in_c <= 256;
   const size_t ks = (size_t)op->ks;
-  const size_t kc_padded = ROUND_UP((size_t)op->gin, BC_IGEMM_KR);
   /* The padding row: input zero points, read across a whole group (or all channels) plus slack. */
   const size_t zero_len = ROUND_UP((size_t)d->in_c, 8) + BC_KERNEL_OVERREAD;
 
@@ -203,14 +202,27 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
     op->zero_point_in = d->in.zero_point;
     if (!pack_winograd(op, d, requant)) { free(requant); bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
   } else {
-    /* The igemm kernels read an int16 copy of the input, refreshed by every run. */
+    /* The igemm kernels read an int16 copy of the input, refreshed by every run. A conv with few input
+     * channels (the 3-channel stem) folds each window row into k: its input copy carries the padding, so
+     * a row's kw pixels x in_c channels are contiguous, and the kernel runs kh taps of kw * in_c
+     * (27 of 30 k slots used in the stem, against 27 of 36 and 9 taps of 2 k pairs unfolded). */
+    op->fold = d->groups == 1 && w->kw > 1 && w->dh == 1 && w->dw == 1 && d->in_c * w->kw <= 16;
+    op->taps = op->fold ? w->kh : op->ks;
+    op->kc = op->fold ? w->kw * d->in_c : op->gin;
+    op->pad_top = w->pad_top; op->pad_left = w->pad_left;
+    op->in_h = d->in_h; op->in_w = d->in_w;
+    op->padded_w = op->fold ? d->in_w + w->pad_left + w->pad_right : d->in_w;
+    const size_t padded_h = op->fold ? (size_t)d->in_h + w->pad_top + w->pad_bottom : (size_t)d->in_h;
     op->input = input;
-    op->input_len = (size_t)d->in_h * d->in_w * d->in_c;
-    op->input16 = calloc(op->input_len * sizeof(int16_t) + BC_KERNEL_OVERREAD, 1);
+    op->input_len = padded_h * op->padded_w * d->in_c;
+    op->input16 = malloc(op->input_len * sizeof(int16_t) + BC_KERNEL_OVERREAD);
     op->zero16 = malloc(zero_len * sizeof(int16_t));
     if (!op->input16 || !op->zero16) { free(requant); bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
     for (size_t i = 0; i < zero_len; i++) op->zero16[i] = (int16_t)d->in.zero_point;
-    const size_t gin = (size_t)op->gin, gout = (size_t)op->gout;
+    /* the padding stays the input zero point; runs refresh the interior */
+    for (size_t i = 0; i < op->input_len + BC_KERNEL_OVERREAD / sizeof(int16_t); i++) op->input16[i] = (int16_t)d->in.zero_point;
+    const size_t gin = (size_t)op->kc, gout = (size_t)op->gout;
+    const size_t ks = (size_t)op->taps, kc_padded = ROUND_UP(gin, BC_IGEMM_KR);
     const size_t blocks = (gout + BC_IGEMM_NR - 1) / BC_IGEMM_NR;
     const size_t block_bytes = BC_IGEMM_NR * (sizeof(int32_t) + sizeof(float)) + ks * kc_padded * BC_IGEMM_NR * sizeof(int16_t);
     op->group_packed_bytes = blocks * block_bytes;
@@ -239,8 +251,23 @@ bc_status bc_conv_create(bc_conv_op *op, const bc_conv_desc *d, const int8_t *in
         memcpy(p + sizeof(bias) + ks * kc_padded * BC_IGEMM_NR * sizeof(int16_t), scale, sizeof(scale));
       }
     }
-    op->indirection16 = build_indirection16(op->input16, ind_geom(d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w, BC_IGEMM_MR),
-                                            op->zero16);
+    if (op->fold) {
+      /* [tile][tap = window row][row of the tile]: the window row's first pixel in the padded copy */
+      const size_t tiles = (op->pixels + BC_IGEMM_MR - 1) / BC_IGEMM_MR;
+      const int16_t **ind = malloc(tiles * ks * BC_IGEMM_MR * sizeof(*ind));
+      for (size_t t = 0; ind && t < tiles; t++)
+        for (size_t ky = 0; ky < ks; ky++)
+          for (size_t m = 0; m < BC_IGEMM_MR; m++) {
+            const size_t px = t * BC_IGEMM_MR + m < op->pixels ? t * BC_IGEMM_MR + m : op->pixels - 1;
+            const size_t oy = px / (size_t)op->out_w, ox = px % (size_t)op->out_w;
+            ind[(t * ks + ky) * BC_IGEMM_MR + m] =
+                op->input16 + ((oy * (size_t)w->sh + ky) * op->padded_w + ox * (size_t)w->sw) * (size_t)d->in_c;
+          }
+      op->indirection16 = ind;
+    } else {
+      op->indirection16 = build_indirection16(op->input16, ind_geom(d->in_h, d->in_w, d->in_c, op->out_h, op->out_w, w, BC_IGEMM_MR),
+                                              op->zero16);
+    }
   }
   free(requant);
   if (!op->indirection && !op->indirection16 && !op->winograd) { bc_conv_free(op); return fail(msg, msg_len, BC_ERR_NOMEM, "out of memory"); }
@@ -265,13 +292,22 @@ void bc_conv_run(const bc_conv_op *op, const bc_kernels *k) {
     }
     return;
   }
-  const size_t ks = (size_t)op->ks;
-  for (size_t i = 0; i < op->input_len; i++) op->input16[i] = op->input[i];
+  const size_t ks = (size_t)op->taps;
+  if (op->fold) {
+    const size_t row = (size_t)op->in_w * op->in_c;
+    for (size_t y = 0; y < (size_t)op->in_h; y++) {
+      int16_t *dst = op->input16 + ((y + (size_t)op->pad_top) * op->padded_w + (size_t)op->pad_left) * op->in_c;
+      const int8_t *src = op->input + y * row;
+      for (size_t i = 0; i < row; i++) dst[i] = src[i];
+    }
+  } else {
+    for (size_t i = 0; i < op->input_len; i++) op->input16[i] = op->input[i];
+  }
   for (int g = 0; g < op->groups; g++) {
     const uint8_t *w = (const uint8_t *)op->packed + (size_t)g * op->group_packed_bytes;
     for (size_t p = 0; p < op->pixels; p += BC_IGEMM_MR) {
       const size_t mr = op->pixels - p < BC_IGEMM_MR ? op->pixels - p : BC_IGEMM_MR;
-      k->igemm(mr, (size_t)op->gout, (size_t)op->gin, ks, op->indirection16 + p * ks, w,
+      k->igemm(mr, (size_t)op->gout, (size_t)op->kc, ks, op->indirection16 + p * ks, w,
                op->output + p * op->out_c + (size_t)g * op->gout, (size_t)op->out_c, BC_IGEMM_NR,
                (size_t)g * op->gin, op->zero16, &op->params);
     }

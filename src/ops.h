@@ -52,6 +52,8 @@ typedef struct bc_conv_op {
   bc_qs8_params params;
   /* Winograd F(2x2, 3x3) (stride-1 3x3 convs, kernels.h): packed holds 4 G g G^T */
   int winograd, in_h, in_w, pad_top, pad_left, zero_point_in;
+  int fold, taps, kc;             /* igemm: taps of kc channels (fold: kh window rows of kw * in_c) */
+  size_t padded_w;                /* fold: the int16 copy's row width in pixels, padding included */
   size_t tiles, tiles_w, v_row;   /* v: 16 positions x 4 tiles x v_row int16, one tile block at a time */
   int16_t *v;
   int8_t **wino_out;              /* [tiles rounded up to 4][4 pixels]: output pixel pointers, NULL outside */

@@ -1,7 +1,7 @@
 // make bench-web: the shipped network in headless Chromium, our wasm engine against onnxruntime-web
 // (f32 and int8 QDQ ONNX), LiteRT.js (int8 and f32 .tflite) and tfjs-backend-wasm (f32), all exported
 // from models/bloodcell.bin, one thread each, in one page and one run.
-//   node scripts/bench/bench_web.mjs [--runs 300] [--cold 9] [--no-record] [--cold-only]
+//   node scripts/bench/bench_web.mjs [--runs 300] [--cold 9] [--no-record] [--cold-only] [--no-app]
 // Prints the per-layer table, the race, cold starts, bytes and wasm memory; records them in
 // docs/benchmarks.md; the last line printed is the single-image ratio.
 import { createServer } from 'node:http';
@@ -28,7 +28,8 @@ for (const f of ['web/engine/bloodcell.wasm', 'models/bloodcell.bin', 'build/onn
 // Static server for the few folders the page needs. Long max-age: cold starts are measured with a
 // warm HTTP cache, as a returning user would have it.
 const ALLOWED = ['/scripts/bench/', '/web/engine/', '/models/bloodcell.bin', '/build/onnx/', '/build/race/', '/build/wasm/peak-web.',
-  '/node_modules/onnxruntime-web/dist/', '/node_modules/@litertjs/', '/node_modules/@tensorflow/', '/tests/fixtures/images/'];
+  '/node_modules/onnxruntime-web/dist/', '/node_modules/@litertjs/', '/node_modules/@tensorflow/', '/tests/fixtures/images/',
+  '/build/bench/field-'];
 const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.jpg': 'image/jpeg',
   '.json': 'application/json' };
 // every racer's version, as installed (pinned in package-lock.json)
@@ -179,6 +180,27 @@ const fastest = peers.reduce((a, k) => (r.times[k].median_ms < r.times[a].median
 out(`the faster onnxruntime-web is ${r.names[ortPeer]}; the fastest peer is ${r.names[fastest]}`);
 const ortLine = `ratio ours/onnxruntime-web single-image median: ${r.ratio_pairwise[ortPeer].toFixed(3)}`;
 const fastestLine = `ratio ours/fastest-peer single-image median: ${r.ratio_pairwise[fastest].toFixed(3)} (peer: ${r.names[fastest]})`;
+
+// The whole pipeline in the real app (its page and engine workers): a batch of 100 cells with 1 and 2
+// workers (bench_pool.mjs), and a 640x480 and a 4000x3000 field photo dropped into the page (field_time_web.mjs).
+out();
+out(`whole pipeline, engine in this page (one thread): image bytes -> decode, frame, preprocess, forward, probabilities, embedding, CAM: ` +
+  `median ${f2(r.pipeline.median_ms)} ms, p90 ${f2(r.pipeline.p90_ms)} ms (${r.pipeline.n} runs)`);
+for (const f of r.fields)
+  out(f.missing ? `  ${f.name}: missing (make bench-locate writes it)` :
+    `  field ${f.name}: decode + locate + ${f.cells} cells classified: median ${f1(f.median_ms)} ms (${f.runs} runs)`);
+if (!args.includes('--no-app')) {
+  const run = (script, extra) => execSync(`node ${script} ${extra}`, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+  const pool = run('scripts/bench/bench_pool.mjs', '--images 100 --workers 1,2 --rounds 3 --json build/bench-web-pool.json');
+  const poolJson = JSON.parse(readFileSync(join(root, 'build/bench-web-pool.json'), 'utf8'));
+  out('whole pipeline in the app (real page, engine workers; files picked -> last result shown), 100 cells, median of 3 rounds:');
+  for (const sm of poolJson.summary) out(`  ${sm.workers} worker${sm.workers > 1 ? 's' : ''}: ${sm.median_images_per_s} images/s (runs ${sm.runs.join(', ')})`);
+  void pool;
+  if (existsSync(join(root, 'build/bench/field-4000x3000.jpg'))) {
+    const ft = run('scripts/bench/field_time_web.mjs', '--runs 3');
+    for (const l of ft.trim().split('\n')) out(`  ${l.trim()}`);
+  } else out('  field photos: missing (make bench-locate writes build/bench/field-*.jpg)');
+}
 
 const text = lines.join('\n');
 console.log(text);

@@ -261,7 +261,37 @@ async function race() {
     const macs = mod._bc_wasm_op_macs(engine.e, i), ms = median(ts);
     layers.push({ op: i, desc: mod.UTF8ToString(mod._bc_wasm_op_desc(engine.e, i)), macs, ms, gmacs: macs / ms / 1e6 });
   }
+  // The whole pipeline as the app's engine worker runs it, here in one thread: image bytes -> decode, frame,
+  // preprocess, forward -> probabilities, embedding, and the CAM of the top class; and whole fields:
+  // decode + locate + every located cell classified.
+  const pipeline = [];
+  for (let i = 0; i < 10; i++) engine.cam(engine.classify(image).index);
+  for (let i = 0; i < 50; i++) {
+    const t0 = performance.now();
+    const r = engine.classify(image);
+    engine.cam(r.index);
+    pipeline.push(performance.now() - t0);
+  }
+  const fields = [];
+  for (const name of ['field-640x480.jpg', 'field-4000x3000.jpg']) {
+    const res = await fetch('/build/bench/' + name);
+    if (!res.ok) { fields.push({ name, missing: true }); continue; }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const ts = [];
+    let cells = 0;
+    for (let i = 0; i < 4; i++) {
+      const t0 = performance.now();
+      const f = engine.locateField(bytes);
+      if (!f.ok) throw new Error(`${name}: ${f.error}`);
+      for (const c of f.cells) engine.classifyFieldCell(c.box);
+      engine.releaseField();
+      if (i) ts.push(performance.now() - t0);   // the first run warms up
+      cells = f.cells.length;
+    }
+    fields.push({ name, cells, median_ms: median(ts), runs: ts.length });
+  }
   return {
+    pipeline: stats(pipeline), fields,
     user_agent: navigator.userAgent, cores: navigator.hardwareConcurrency, isa: engine.isa, image: IMAGE, isolated: self.crossOriginIsolated,
     preprocess: stats(pp), peak_gmacs: peak, layers, wasm_files: loaded, tfjs_backend: tfjs.tf.getBackend(),
     names: Object.fromEntries(keys.map((k) => [k, racers[k].name])), int8: keys.filter((k) => racers[k].int8),
