@@ -140,6 +140,7 @@ for (const l of r.layers) {
   if (l.macs) { convMs += l.ms; convMacs += l.macs; }
   out(`  ${String(l.op).padStart(2)}  ${l.desc.padEnd(38)} ${f2(l.macs / 1e6).padStart(8)} ${l.ms.toFixed(3).padStart(7)} ${(l.macs ? f1(l.gmacs) : '-').padStart(8)} ${(l.macs ? (100 * l.gmacs / r.peak_gmacs).toFixed(0) : '-').padStart(7)}`);
 }
+out('  (3x3/1 layers run as Winograd F(2x2,3x3): MACs and % peak count the direct convolution, 36/16 of the multiplies done)');
 out(`  conv/fc layers: ${f1(convMacs / 1e6)} M MACs in ${f2(convMs)} ms = ${f1(convMacs / convMs / 1e6)} GMAC/s = ${(100 * convMacs / convMs / 1e6 / r.peak_gmacs).toFixed(0)}% of peak; all ops ${f2(totalMs)} ms`);
 out();
 out(`racers: ${VERSIONS}; tfjs backend ${r.tfjs_backend}; wasm files loaded: ${r.wasm_files.map((u) => u.split('/').pop()).join(', ')}`);
