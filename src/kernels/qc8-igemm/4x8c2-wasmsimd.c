@@ -4,16 +4,13 @@
  * lanes: a pure load on x86, with no shuffle or sign extension in the loop.  The packed weights
  * hold the same k pair for 4 channels per v128 (int16), so each i32x4.dot_i16x8_s adds two
  * products into 4 channel accumulators.  Per k pair: 2 weight loads, 4 splat loads, 8 dots,
- * 8 adds; 4 rows x 2 halves = 8 accumulators, 11 live vectors, no spills under V8. */
+ * 8 adds; 4 rows x 2 halves = 8 accumulators, 11 live vectors, no spills under V8
+ * (the loop: dot-4x8c2-wasmsimd.h, shared with the Winograd kernel). */
 #include <wasm_simd128.h>
 #include "../kernels.h"
+#include "../dot-4x8c2-wasmsimd.h"
 
-static inline v128_t requantize4(v128_t acc, v128_t scale, v128_t lo, v128_t hi) {
-  v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), scale);
-  f = wasm_f32x4_pmax(f, lo);
-  f = wasm_f32x4_pmin(f, hi);
-  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(f));
-}
+#define requantize4 bc_requantize4__wasmsimd
 
 static inline void store_row(int8_t *c, v128_t v, size_t nb) {
   if (nb == 8) {
@@ -38,8 +35,9 @@ void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, co
   const size_t kc_padded = (kc + 1) & ~(size_t)1;
   const int8_t *wp = (const int8_t *)w;
   do {
-    v128_t acc0l = wasm_v128_load(wp), acc0h = wasm_v128_load(wp + 16);
-    v128_t acc1l = acc0l, acc1h = acc0h, acc2l = acc0l, acc2h = acc0h, acc3l = acc0l, acc3h = acc0h;
+    v128_t acc[8];
+    acc[0] = wasm_v128_load(wp); acc[1] = wasm_v128_load(wp + 16);
+    for (int q = 2; q < 8; q++) acc[q] = acc[q & 1];
     wp += 32;
     const int16_t **ap = a;
     for (size_t t = ks; t != 0; t--, ap += 4) {
@@ -48,24 +46,10 @@ void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, co
       const int16_t *a1 = mr > 1 ? (ap[1] == zero ? zero : ap[1] + a_offset) : a0;
       const int16_t *a2 = mr > 2 ? (ap[2] == zero ? zero : ap[2] + a_offset) : a0;
       const int16_t *a3 = mr > 3 ? (ap[3] == zero ? zero : ap[3] + a_offset) : a0;
-      for (size_t k = 0; k < kc_padded; k += 2) {
-        const v128_t wl = wasm_v128_load(wp);
-        const v128_t wh = wasm_v128_load(wp + 16);
-        wp += 32;
-        v128_t x = wasm_v128_load32_splat(a0 + k);
-        acc0l = wasm_i32x4_add(acc0l, wasm_i32x4_dot_i16x8(x, wl));
-        acc0h = wasm_i32x4_add(acc0h, wasm_i32x4_dot_i16x8(x, wh));
-        x = wasm_v128_load32_splat(a1 + k);
-        acc1l = wasm_i32x4_add(acc1l, wasm_i32x4_dot_i16x8(x, wl));
-        acc1h = wasm_i32x4_add(acc1h, wasm_i32x4_dot_i16x8(x, wh));
-        x = wasm_v128_load32_splat(a2 + k);
-        acc2l = wasm_i32x4_add(acc2l, wasm_i32x4_dot_i16x8(x, wl));
-        acc2h = wasm_i32x4_add(acc2h, wasm_i32x4_dot_i16x8(x, wh));
-        x = wasm_v128_load32_splat(a3 + k);
-        acc3l = wasm_i32x4_add(acc3l, wasm_i32x4_dot_i16x8(x, wl));
-        acc3h = wasm_i32x4_add(acc3h, wasm_i32x4_dot_i16x8(x, wh));
-      }
+      wp = bc_dot_4x8c2__wasmsimd(kc_padded, a0, a1, a2, a3, wp, acc);
     }
+    const v128_t acc0l = acc[0], acc0h = acc[1], acc1l = acc[2], acc1h = acc[3];
+    const v128_t acc2l = acc[4], acc2h = acc[5], acc3l = acc[6], acc3h = acc[7];
     const v128_t sl = wasm_v128_load(wp), sh = wasm_v128_load(wp + 16);
     wp += 32;
     /* int32 -> fp32 -> scale -> clamp -> round -> +zp, narrowed without saturation loss. */

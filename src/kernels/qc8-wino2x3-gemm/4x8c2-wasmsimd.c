@@ -1,17 +1,14 @@
 /* Winograd F(2x2, 3x3) products and output transform for WebAssembly SIMD128, 4 tiles x 8 channels.
  *
  * The 16 transformed positions are 16 small GEMMs with the igemm kernel's inner loop (int16 k
- * pairs splatted into i32x4.dot_i16x8_s against int16 weights, 8 accumulators); each position's
+ * pairs splatted into i32x4.dot_i16x8_s against int16 weights, 8 accumulators: dot-4x8c2-wasmsimd.h);
+ * each position's
  * accumulators go to a 2 KiB scratch, then A^T M A, the bias, requantization and the stores. */
 #include <wasm_simd128.h>
 #include "../kernels.h"
+#include "../dot-4x8c2-wasmsimd.h"
 
-static inline v128_t requantize4(v128_t acc, v128_t scale, v128_t lo, v128_t hi) {
-  v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), scale);
-  f = wasm_f32x4_pmax(f, lo);
-  f = wasm_f32x4_pmin(f, hi);
-  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(f));
-}
+#define requantize4 bc_requantize4__wasmsimd
 
 void bc_qc8_wino2x3_gemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, const int16_t *v, size_t v_xi_stride,
                                          size_t v_row_stride, const void *w, int8_t *const *out,
@@ -27,27 +24,8 @@ void bc_qc8_wino2x3_gemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, const 
     wp += 32;
     for (size_t xi = 0; xi < 16; xi++) {
       const int16_t *a0 = v + xi * v_xi_stride, *a1 = a0 + v_row_stride, *a2 = a1 + v_row_stride, *a3 = a2 + v_row_stride;
-      v128_t acc0l = wasm_i32x4_const_splat(0), acc0h = acc0l, acc1l = acc0l, acc1h = acc0l;
-      v128_t acc2l = acc0l, acc2h = acc0l, acc3l = acc0l, acc3h = acc0l;
-      for (size_t k = 0; k < kc_padded; k += 2) {
-        const v128_t wl = wasm_v128_load(wp);
-        const v128_t wh = wasm_v128_load(wp + 16);
-        wp += 32;
-        v128_t x = wasm_v128_load32_splat(a0 + k);
-        acc0l = wasm_i32x4_add(acc0l, wasm_i32x4_dot_i16x8(x, wl));
-        acc0h = wasm_i32x4_add(acc0h, wasm_i32x4_dot_i16x8(x, wh));
-        x = wasm_v128_load32_splat(a1 + k);
-        acc1l = wasm_i32x4_add(acc1l, wasm_i32x4_dot_i16x8(x, wl));
-        acc1h = wasm_i32x4_add(acc1h, wasm_i32x4_dot_i16x8(x, wh));
-        x = wasm_v128_load32_splat(a2 + k);
-        acc2l = wasm_i32x4_add(acc2l, wasm_i32x4_dot_i16x8(x, wl));
-        acc2h = wasm_i32x4_add(acc2h, wasm_i32x4_dot_i16x8(x, wh));
-        x = wasm_v128_load32_splat(a3 + k);
-        acc3l = wasm_i32x4_add(acc3l, wasm_i32x4_dot_i16x8(x, wl));
-        acc3h = wasm_i32x4_add(acc3h, wasm_i32x4_dot_i16x8(x, wh));
-      }
-      m[xi][0] = acc0l; m[xi][1] = acc0h; m[xi][2] = acc1l; m[xi][3] = acc1h;
-      m[xi][4] = acc2l; m[xi][5] = acc2h; m[xi][6] = acc3l; m[xi][7] = acc3h;
+      for (int q = 0; q < 2 * BC_IGEMM_MR; q++) m[xi][q] = wasm_i32x4_const_splat(0);
+      wp = bc_dot_4x8c2__wasmsimd(kc_padded, a0, a1, a2, a3, wp, m[xi]);
     }
     const v128_t sl = wasm_v128_load(wp), sh = wasm_v128_load(wp + 16);
     wp += 32;
