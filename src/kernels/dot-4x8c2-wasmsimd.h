@@ -38,12 +38,19 @@ static inline const int8_t *bc_dot_4x8c2__wasmsimd(size_t kc_padded, const int16
   return wp;
 }
 
-/* int32 -> fp32 -> scale -> clamp -> round: kernels.h's requantization, 4 lanes */
-static inline v128_t bc_requantize4__wasmsimd(v128_t acc, v128_t scale, v128_t lo, v128_t hi) {
+/* kernels.h's requantization for 4 lanes, zero point included: after the clamp |f| <= 255, so
+ * f + 1.5 * 2^23 rounds to nearest even and holds round(f) in its low mantissa bits; subtracting the
+ * bits of 1.5 * 2^23 less the zero point leaves round(f) + zp (XNNPACK's "fp32 magic" way). The same
+ * integers as nearest + trunc_sat, which V8 lowers to 7 instructions per vector on x64.
+ * magic = f32 splat 12582912.0f; magic_less_zp = i32 splat 0x4B400000 - output zero point. */
+#define BC_MAGIC_F32 12582912.0f
+#define BC_MAGIC_BITS 0x4B400000
+static inline v128_t bc_requantize4_magic__wasmsimd(v128_t acc, v128_t scale, v128_t lo, v128_t hi, v128_t magic,
+                                                     v128_t magic_less_zp) {
   v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), scale);
   f = wasm_f32x4_pmax(f, lo);
   f = wasm_f32x4_pmin(f, hi);
-  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(f));
+  return wasm_i32x4_sub(wasm_f32x4_add(f, magic), magic_less_zp);
 }
 
 #endif

@@ -10,7 +10,7 @@
 #include "../kernels.h"
 #include "../dot-4x8c2-wasmsimd.h"
 
-#define requantize4 bc_requantize4__wasmsimd
+#define requantize4(acc, scale, lo, hi) bc_requantize4_magic__wasmsimd(acc, scale, lo, hi, magic, magic_less_zp)
 
 static inline void store_row(int8_t *c, v128_t v, size_t nb) {
   if (nb == 8) {
@@ -31,7 +31,8 @@ void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, co
   int8_t *c3 = mr > 3 ? c2 + cm_stride : c2;
   const v128_t lo = wasm_f32x4_splat(params->min_less_zp);
   const v128_t hi = wasm_f32x4_splat(params->max_less_zp);
-  const v128_t zp = wasm_i16x8_splat((int16_t)params->output_zero_point);
+  const v128_t magic = wasm_f32x4_splat(BC_MAGIC_F32);
+  const v128_t magic_less_zp = wasm_i32x4_splat(BC_MAGIC_BITS - params->output_zero_point);
   const size_t kc_padded = (kc + 1) & ~(size_t)1;
   const int8_t *wp = (const int8_t *)w;
   do {
@@ -52,15 +53,15 @@ void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, co
     const v128_t acc2l = acc[4], acc2h = acc[5], acc3l = acc[6], acc3h = acc[7];
     const v128_t sl = wasm_v128_load(wp), sh = wasm_v128_load(wp + 16);
     wp += 32;
-    /* int32 -> fp32 -> scale -> clamp -> round -> +zp, narrowed without saturation loss. */
-    v128_t r01 = wasm_i16x8_add_sat(wasm_i16x8_narrow_i32x4(requantize4(acc0l, sl, lo, hi),
-                                                            requantize4(acc0h, sh, lo, hi)), zp);
-    v128_t r11 = wasm_i16x8_add_sat(wasm_i16x8_narrow_i32x4(requantize4(acc1l, sl, lo, hi),
-                                                            requantize4(acc1h, sh, lo, hi)), zp);
-    v128_t r21 = wasm_i16x8_add_sat(wasm_i16x8_narrow_i32x4(requantize4(acc2l, sl, lo, hi),
-                                                            requantize4(acc2h, sh, lo, hi)), zp);
-    v128_t r31 = wasm_i16x8_add_sat(wasm_i16x8_narrow_i32x4(requantize4(acc3l, sl, lo, hi),
-                                                            requantize4(acc3h, sh, lo, hi)), zp);
+    /* int32 -> fp32 -> scale -> clamp -> round + zp (in range: the narrowing never saturates) */
+    v128_t r01 = wasm_i16x8_narrow_i32x4(requantize4(acc0l, sl, lo, hi),
+                                                            requantize4(acc0h, sh, lo, hi));
+    v128_t r11 = wasm_i16x8_narrow_i32x4(requantize4(acc1l, sl, lo, hi),
+                                                            requantize4(acc1h, sh, lo, hi));
+    v128_t r21 = wasm_i16x8_narrow_i32x4(requantize4(acc2l, sl, lo, hi),
+                                                            requantize4(acc2h, sh, lo, hi));
+    v128_t r31 = wasm_i16x8_narrow_i32x4(requantize4(acc3l, sl, lo, hi),
+                                                            requantize4(acc3h, sh, lo, hi));
     const v128_t o01 = wasm_i8x16_narrow_i16x8(r01, r11);
     const v128_t o23 = wasm_i8x16_narrow_i16x8(r21, r31);
     const size_t nb = nc < 8 ? nc : 8;
