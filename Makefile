@@ -281,6 +281,16 @@ $(FIELD_PHOTOS) &: scripts/bench/bench_locate.py tests/fixtures/fields/pig-389_J
 bench-web: $(WEB_ENGINE) $(ONNX) $(RACE) $(W)/peak-web.mjs $(FIELD_PHOTOS) web-assets
 	node scripts/bench/bench_web.mjs
 
+# The machine code TurboFan makes of the conv kernels (Chromium's --perf-prof jitdump, objdump): the engine
+# built with its function names (--profiling-funcs; the same code), then scripts/bench/trace_kernels.mjs.
+$(W)/trace/bloodcell.wasm: src/wasm_api.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(KERNEL_SIMD) $(HEADERS) $(W)/stb_image.o
+	@mkdir -p $(@D)
+	$(EMCC) $(WASM_CFLAGS) src/wasm_api.c $(ENGINE_SRC) $(KERNEL_SCALAR) $(KERNEL_SIMD) $(W)/stb_image.o $(WASM_LDFLAGS) --profiling-funcs -o $(W)/trace/bloodcell.js
+
+.PHONY: trace-kernels
+trace-kernels: $(W)/trace/bloodcell.wasm
+	node scripts/bench/trace_kernels.mjs $(W)/trace/bloodcell.wasm
+
 measure-web: web-assets
 	node scripts/bench/measure_web.mjs
 
