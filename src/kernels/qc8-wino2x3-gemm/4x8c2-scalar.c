@@ -40,7 +40,8 @@ void bc_qc8_wino2x3_gemm_4x8c2__scalar(size_t mr, size_t nc, size_t kc, const in
           const int32_t y[2] = {r[i][0] + r[i][1] + r[i][2], r[i][1] - r[i][2] - r[i][3]};
           for (int j = 0; j < 2; j++) {
             int8_t *o = out[t * 4 + (size_t)(2 * i + j)];
-            if (o) o[n0 + n] = bc_requantize_fp32(y[j] / 4 + bias[n], scale[n], params);
+            /* the bias (with its zero-point fold) wraps like the igemm's: add as uint32, defined C */
+            if (o) o[n0 + n] = bc_requantize_fp32((int32_t)((uint32_t)(y[j] / 4) + (uint32_t)bias[n]), scale[n], params);
           }
         }
       }
