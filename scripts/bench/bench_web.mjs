@@ -1,7 +1,7 @@
 // make bench-web: the shipped network in headless Chromium, our wasm engine against onnxruntime-web
 // (f32 and int8 QDQ ONNX), LiteRT.js (int8 and f32 .tflite) and tfjs-backend-wasm (f32), all exported
 // from models/bloodcell.bin, one thread each, in one page and one run.
-//   node scripts/bench/bench_web.mjs [--runs 300] [--cold 9] [--no-record] [--cold-only] [--no-app]
+//   node scripts/bench/bench_web.mjs [--runs 300] [--cold 9] [--no-record] [--cold-only] [--no-app] [--litert compat]
 // Prints the per-layer table, the race, cold starts, bytes and wasm memory; records them in
 // docs/benchmarks.md; the last line printed is the single-image ratio.
 import { createServer } from 'node:http';
@@ -120,7 +120,7 @@ if (args.includes('--cold-only')) {   // for working on start-up: cold starts on
   server.close();
   process.exit(0);
 }
-const r = await runPage(`${base}?mode=race&runs=${RUNS}&in_scale=${inQ[0]}&in_zp=${inQ[1]}`);
+const r = await runPage(`${base}?mode=race&runs=${RUNS}&in_scale=${inQ[0]}&in_zp=${inQ[1]}&litert=${opt('--litert', 'auto')}`);
 await browser.close();
 server.close();
 

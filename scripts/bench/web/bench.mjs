@@ -103,8 +103,9 @@ const TFJS = '/node_modules/@tensorflow/';
 async function loadLiteRtModels() {
   owner = 'litert';
   const lrt = await import(LITERT + 'dist/index.js');
-  // A directory: LiteRT picks its build by the browser's features (relaxed SIMD or not), one thread.
-  await lrt.loadLiteRt(LITERT + 'wasm/');
+  // A directory: LiteRT picks its build by the browser's features (relaxed SIMD or not), one thread;
+  // ?litert=compat loads its plain-SIMD128 build instead.
+  await lrt.loadLiteRt(LITERT + (params.get('litert') === 'compat' ? 'wasm/litert_wasm_compat_internal.js' : 'wasm/'));
   const models = {};
   for (const [k, url] of Object.entries(TFLITE)) models[k] = await lrt.loadAndCompile(await bytesOf(url), { accelerator: 'wasm' });
   return { lrt, models };
