@@ -192,11 +192,10 @@ for (const f of r.fields)
     `  field ${f.name}: decode + locate + ${f.cells} cells classified: median ${f1(f.median_ms)} ms (${f.runs} runs)`);
 if (!args.includes('--no-app')) {
   const run = (script, extra) => execSync(`node ${script} ${extra}`, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
-  const pool = run('scripts/bench/bench_pool.mjs', '--images 100 --workers 1,2 --rounds 3 --json build/bench-web-pool.json');
+  run('scripts/bench/bench_pool.mjs', '--images 100 --workers 1,2 --rounds 3 --json build/bench-web-pool.json');
   const poolJson = JSON.parse(readFileSync(join(root, 'build/bench-web-pool.json'), 'utf8'));
   out('whole pipeline in the app (real page, engine workers; files picked -> last result shown), 100 cells, median of 3 rounds:');
   for (const sm of poolJson.summary) out(`  ${sm.workers} worker${sm.workers > 1 ? 's' : ''}: ${sm.median_images_per_s} images/s (runs ${sm.runs.join(', ')})`);
-  void pool;
   if (existsSync(join(root, 'build/bench/field-4000x3000.jpg'))) {
     const ft = run('scripts/bench/field_time_web.mjs', '--runs 3');
     for (const l of ft.trim().split('\n')) out(`  ${l.trim()}`);

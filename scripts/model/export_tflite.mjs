@@ -122,7 +122,7 @@ export function buildTflite(g, int8) {
       const axes = tensor({ shape: [2], type: T.INT32, name: `axes${i}`, data: new Int32Array([1, 2]) });
       op(OP.MEAN, [valueOf(o.input), axes], [valueOf(o.output, [1, V[o.output][2]])], OPTS.ReducerOptions, { keepDims: false });
     } else if (o.type === LOGITS) {
-      const [, , ic, is] = V[o.input], K = o.w.shape[0], ws = o.w_scale.data;
+      const [, , ic] = V[o.input], K = o.w.shape[0], ws = o.w_scale.data;
       let x = valueOf(o.input);
       if (int8) {
         const xf = tensor({ shape: tensors[x].shape, type: T.FLOAT32, name: `v${o.input}_f32` });
@@ -134,7 +134,6 @@ export function buildTflite(g, int8) {
       const bias = tensor({ shape: [K], type: T.FLOAT32, name: `b${i}`, data: Float32Array.from(o.bias.data) });
       logits = tensor({ shape: [1, K], type: T.FLOAT32, name: 'logits' });
       op(OP.FULLY_CONNECTED, [x, w, bias], [logits], OPTS.FullyConnectedOptions, { act: NO_ACT });
-      void is;
     } else {
       throw new Error(`op ${i}: type ${o.type} has no TFLite mapping here`);
     }

@@ -10,6 +10,7 @@
 #include <wasm_simd128.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "kernels.h"
 
 static inline const int8_t *bc_dot_4x8c2__wasmsimd(size_t kc_padded, const int16_t *a0, const int16_t *a1,
                                                    const int16_t *a2, const int16_t *a3, const int8_t *wp,
@@ -42,15 +43,23 @@ static inline const int8_t *bc_dot_4x8c2__wasmsimd(size_t kc_padded, const int16
  * f + 1.5 * 2^23 rounds to nearest even and holds round(f) in its low mantissa bits; subtracting the
  * bits of 1.5 * 2^23 less the zero point leaves round(f) + zp (XNNPACK's "fp32 magic" way). The same
  * integers as nearest + trunc_sat, which V8 lowers to 7 instructions per vector on x64.
- * magic = f32 splat 12582912.0f; magic_less_zp = i32 splat 0x4B400000 - output zero point. */
-#define BC_MAGIC_F32 12582912.0f
-#define BC_MAGIC_BITS 0x4B400000
-static inline v128_t bc_requantize4_magic__wasmsimd(v128_t acc, v128_t scale, v128_t lo, v128_t hi, v128_t magic,
-                                                     v128_t magic_less_zp) {
+ * (1.5 * 2^23 = 12582912.0f, bits 0x4B400000.) */
+typedef struct bc_requant4__wasmsimd { v128_t lo, hi, magic, magic_less_zp; } bc_requant4__wasmsimd;
+
+/* the splatted constants, once per kernel call */
+static inline bc_requant4__wasmsimd bc_requant4_init__wasmsimd(const bc_qs8_params *p) {
+  const bc_requant4__wasmsimd q = {
+    wasm_f32x4_splat(p->min_less_zp), wasm_f32x4_splat(p->max_less_zp),
+    wasm_f32x4_splat(12582912.0f), wasm_i32x4_splat(0x4B400000 - p->output_zero_point),
+  };
+  return q;
+}
+
+static inline v128_t bc_requantize4_magic__wasmsimd(v128_t acc, v128_t scale, const bc_requant4__wasmsimd *q) {
   v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), scale);
-  f = wasm_f32x4_pmax(f, lo);
-  f = wasm_f32x4_pmin(f, hi);
-  return wasm_i32x4_sub(wasm_f32x4_add(f, magic), magic_less_zp);
+  f = wasm_f32x4_pmax(f, q->lo);
+  f = wasm_f32x4_pmin(f, q->hi);
+  return wasm_i32x4_sub(wasm_f32x4_add(f, q->magic), q->magic_less_zp);
 }
 
 #endif

@@ -33,7 +33,8 @@ test('the exported .tflite files agree with our engine in LiteRT.js', async () =
       const ours = Array.from(new Float32Array(mod.HEAPF32.buffer, mod._bc_wasm_logits(engine.e), K));
       const lrt = await import('/node_modules/@litertjs/core/dist/index.js');
       await lrt.loadLiteRt('/node_modules/@litertjs/core/wasm/');
-      const x = Float32Array.from(q, (v) => inQ[0] * (v - inQ[1]));
+      const { engineInputAsNHWC } = await import('/scripts/bench/race_input.mjs');
+      const x = engineInputAsNHWC(engine, inQ[0], inQ[1]);
       const res = {};
       for (const kind of ['int8', 'f32']) {
         const m = await lrt.loadAndCompile(await bytes(`/${out}/bloodcell-${kind}.tflite`), { accelerator: 'wasm' });

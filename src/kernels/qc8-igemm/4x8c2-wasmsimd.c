@@ -10,7 +10,7 @@
 #include "../kernels.h"
 #include "../dot-4x8c2-wasmsimd.h"
 
-#define requantize4(acc, scale, lo, hi) bc_requantize4_magic__wasmsimd(acc, scale, lo, hi, magic, magic_less_zp)
+#define requantize4(acc, scale) bc_requantize4_magic__wasmsimd(acc, scale, &rq)
 
 static inline void store_row(int8_t *c, v128_t v, size_t nb) {
   if (nb == 8) {
@@ -29,10 +29,7 @@ void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, co
   int8_t *c1 = mr > 1 ? c0 + cm_stride : c0;
   int8_t *c2 = mr > 2 ? c1 + cm_stride : c1;
   int8_t *c3 = mr > 3 ? c2 + cm_stride : c2;
-  const v128_t lo = wasm_f32x4_splat(params->min_less_zp);
-  const v128_t hi = wasm_f32x4_splat(params->max_less_zp);
-  const v128_t magic = wasm_f32x4_splat(BC_MAGIC_F32);
-  const v128_t magic_less_zp = wasm_i32x4_splat(BC_MAGIC_BITS - params->output_zero_point);
+  const bc_requant4__wasmsimd rq = bc_requant4_init__wasmsimd(params);
   const size_t kc_padded = (kc + 1) & ~(size_t)1;
   const int8_t *wp = (const int8_t *)w;
   do {
@@ -54,14 +51,14 @@ void bc_qc8_igemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, size_t ks, co
     const v128_t sl = wasm_v128_load(wp), sh = wasm_v128_load(wp + 16);
     wp += 32;
     /* int32 -> fp32 -> scale -> clamp -> round + zp (in range: the narrowing never saturates) */
-    v128_t r01 = wasm_i16x8_narrow_i32x4(requantize4(acc0l, sl, lo, hi),
-                                                            requantize4(acc0h, sh, lo, hi));
-    v128_t r11 = wasm_i16x8_narrow_i32x4(requantize4(acc1l, sl, lo, hi),
-                                                            requantize4(acc1h, sh, lo, hi));
-    v128_t r21 = wasm_i16x8_narrow_i32x4(requantize4(acc2l, sl, lo, hi),
-                                                            requantize4(acc2h, sh, lo, hi));
-    v128_t r31 = wasm_i16x8_narrow_i32x4(requantize4(acc3l, sl, lo, hi),
-                                                            requantize4(acc3h, sh, lo, hi));
+    v128_t r01 = wasm_i16x8_narrow_i32x4(requantize4(acc0l, sl),
+                                                            requantize4(acc0h, sh));
+    v128_t r11 = wasm_i16x8_narrow_i32x4(requantize4(acc1l, sl),
+                                                            requantize4(acc1h, sh));
+    v128_t r21 = wasm_i16x8_narrow_i32x4(requantize4(acc2l, sl),
+                                                            requantize4(acc2h, sh));
+    v128_t r31 = wasm_i16x8_narrow_i32x4(requantize4(acc3l, sl),
+                                                            requantize4(acc3h, sh));
     const v128_t o01 = wasm_i8x16_narrow_i16x8(r01, r11);
     const v128_t o23 = wasm_i8x16_narrow_i16x8(r21, r31);
     const size_t nb = nc < 8 ? nc : 8;

@@ -8,15 +8,12 @@
 #include "../kernels.h"
 #include "../dot-4x8c2-wasmsimd.h"
 
-#define requantize4(acc, scale, lo, hi) bc_requantize4_magic__wasmsimd(acc, scale, lo, hi, magic, magic_less_zp)
+#define requantize4(acc, scale) bc_requantize4_magic__wasmsimd(acc, scale, &rq)
 
 void bc_qc8_wino2x3_gemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, const int16_t *v, size_t v_xi_stride,
                                          size_t v_row_stride, const void *w, int8_t *const *out,
                                          const bc_qs8_params *params) {
-  const v128_t lo = wasm_f32x4_splat(params->min_less_zp);
-  const v128_t hi = wasm_f32x4_splat(params->max_less_zp);
-  const v128_t magic = wasm_f32x4_splat(BC_MAGIC_F32);
-  const v128_t magic_less_zp = wasm_i32x4_splat(BC_MAGIC_BITS - params->output_zero_point);
+  const bc_requant4__wasmsimd rq = bc_requant4_init__wasmsimd(params);
   const size_t kc_padded = (kc + 1) & ~(size_t)1;
   const int8_t *wp = (const int8_t *)w;
   v128_t m[16][2 * BC_IGEMM_MR];
@@ -50,8 +47,8 @@ void bc_qc8_wino2x3_gemm_4x8c2__wasmsimd(size_t mr, size_t nc, size_t kc, const 
       for (int p = 0; p < 4; p++) {
         int8_t *o = out[t * 4 + (size_t)p];
         if (!o) continue;
-        const v128_t r = wasm_i16x8_narrow_i32x4(requantize4(y[p][0], sl, lo, hi),
-                                                                    requantize4(y[p][1], sh, lo, hi));
+        const v128_t r = wasm_i16x8_narrow_i32x4(requantize4(y[p][0], sl),
+                                                                    requantize4(y[p][1], sh));
         const v128_t b8 = wasm_i8x16_narrow_i16x8(r, r);
         if (nb == 8) {
           wasm_v128_store64_lane(o + n0, b8, 0);
