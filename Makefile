@@ -185,6 +185,7 @@ test-native: $(N)/test_ops_xnnpack $(N)/test_engine $(N)/test_preprocess $(N)/te
 	$(N)/test_ops_xnnpack 400
 	$(N)/test_engine $(TEST_MODEL) tests/fixtures/random-model-cases.bin
 	$(N)/test_engine tests/fixtures/random-model-sub.bin tests/fixtures/random-model-sub-cases.bin
+	$(N)/test_engine tests/fixtures/random-model-sub-v3.bin tests/fixtures/random-model-sub-cases.bin
 	$(N)/test_engine $(MODEL) tests/fixtures/model-parity.bin
 	$(N)/test_preprocess
 	$(N)/test_frame
@@ -195,6 +196,7 @@ test-sanitize: $(N)/san/test_ops_xnnpack $(N)/san/test_engine $(N)/san/test_prep
 	$(N)/san/test_ops_xnnpack 100
 	$(N)/san/test_engine $(TEST_MODEL) tests/fixtures/random-model-cases.bin
 	$(N)/san/test_engine tests/fixtures/random-model-sub.bin tests/fixtures/random-model-sub-cases.bin
+	$(N)/san/test_engine tests/fixtures/random-model-sub-v3.bin tests/fixtures/random-model-sub-cases.bin
 	$(N)/san/test_preprocess
 	$(N)/san/test_frame
 	BLOODCELL_CLI=$(N)/san/bloodcell bash tests/test_cli.sh

@@ -45,6 +45,8 @@ typedef struct reader {
   char *msg;
   size_t msg_len;
   int failed;
+  int coded;                /* version 3: weight arrays are rANS-coded */
+  uint64_t coded_weights;   /* weights decoded so far */
 } reader;
 
 static void bad(reader *r, const char *fmt, ...) {
@@ -102,7 +104,9 @@ static void rd_clamp(reader *r, bc_op_desc *op) {
 }
 
 /* int8 weights followed by padding to 4 bytes, copied into an owned buffer. */
+static int8_t *rd_coded_weights(reader *r, uint64_t count64);
 static int8_t *rd_weights(reader *r, uint64_t count64) {
+  if (r->coded) return rd_coded_weights(r, count64);
   /* Checked in 64 bits: on wasm32 a size_t product of hostile fields could wrap. */
   if (!r->failed && count64 > r->n - r->off) { bad(r, "file ends inside weights (truncated)"); return NULL; }
   const size_t count = (size_t)count64;
@@ -111,6 +115,63 @@ static int8_t *rd_weights(reader *r, uint64_t count64) {
   int8_t *w = malloc(count + BC_KERNEL_OVERREAD);
   if (!w) { bad(r, "out of memory"); return NULL; }
   memcpy(w, q, count);
+  memset(w + count, 0, BC_KERNEL_OVERREAD);
+  return w;
+}
+
+/* Version 3: an int8 weight array as a static rANS block (FORMAT.md, "Coded weights"). Every table
+ * field is checked before use, the state stays in [L, L << 8) so no product overflows 32 bits, and
+ * the stream must be used to its last byte with the state back at L: a decode that goes wrong stops
+ * at the first byte it would read past the block. A symbol of frequency 1 << RANS_BITS decodes
+ * without reading, so the decoded count is bounded separately (BC_MODEL_MAX_CODED_WEIGHTS). */
+#define RANS_BITS 14
+#define RANS_L (1u << 23)
+static int8_t *rd_coded_weights(reader *r, uint64_t count64) {
+  if (r->failed) return NULL;
+  if (count64 > BC_MODEL_MAX_CODED_WEIGHTS - r->coded_weights) {
+    bad(r, "coded weights: more than %u weights in the model", BC_MODEL_MAX_CODED_WEIGHTS);
+    return NULL;
+  }
+  r->coded_weights += count64;
+  const size_t count = (size_t)count64;
+  const uint32_t stream_len = rd_u32(r, "coded weights stream length");
+  const int n_sym = rd_range(r, "coded weights symbol count", 1, 256);
+  const uint8_t *sym = take(r, ((size_t)n_sym + 3) & ~(size_t)3, "coded weights symbols");
+  const uint8_t *fq = take(r, ((size_t)n_sym * 2 + 3) & ~(size_t)3, "coded weights frequencies");
+  if (r->failed) return NULL;
+  if (stream_len < 4 || stream_len > r->n - r->off) { bad(r, "coded weights stream of %u bytes does not fit the file (truncated?)", stream_len); return NULL; }
+  uint32_t freq[256], cum[256], total = 0;
+  for (int i = 0; i < n_sym; i++) {
+    freq[i] = (uint32_t)fq[2 * i] | (uint32_t)fq[2 * i + 1] << 8;
+    cum[i] = total;
+    total += freq[i];
+    if (freq[i] == 0) { bad(r, "coded weights: symbol %d has frequency 0", i); return NULL; }
+    if (i > 0 && (int8_t)sym[i] <= (int8_t)sym[i - 1]) { bad(r, "coded weights: symbols are not in increasing order"); return NULL; }
+  }
+  if (total != 1u << RANS_BITS) { bad(r, "coded weights: frequencies sum to %u, expected %u", total, 1u << RANS_BITS); return NULL; }
+  const uint8_t *q = take(r, ((size_t)stream_len + 3) & ~(size_t)3, "coded weights stream");
+  if (!q) return NULL;
+  uint8_t *slot = malloc(1u << RANS_BITS);
+  int8_t *w = malloc(count + BC_KERNEL_OVERREAD);
+  if (!slot || !w) { free(slot); free(w); bad(r, "out of memory"); return NULL; }
+  for (int i = 0; i < n_sym; i++) memset(slot + cum[i], i, freq[i]);
+  uint32_t x = le32_at(q), pos = 4;
+  int ok = x >= RANS_L && x < RANS_L << 8;
+  for (size_t i = 0; ok && i < count; i++) {
+    const uint32_t m = x & ((1u << RANS_BITS) - 1), s = slot[m];
+    w[i] = (int8_t)sym[s];
+    x = freq[s] * (x >> RANS_BITS) + m - cum[s];
+    while (x < RANS_L) {
+      if (pos >= stream_len) { ok = 0; break; }
+      x = x << 8 | q[pos++];
+    }
+  }
+  free(slot);
+  if (!ok || pos != stream_len || x != RANS_L) {
+    free(w);
+    bad(r, "coded weights do not decode (the stream is corrupted)");
+    return NULL;
+  }
   memset(w + count, 0, BC_KERNEL_OVERREAD);
   return w;
 }
@@ -382,7 +443,7 @@ static void parse_body(reader *r, bc_model *m) {
 bc_status bc_model_parse(const uint8_t *bytes, size_t n, bc_model *m, char *msg, size_t msg_len) {
   memset(m, 0, sizeof(*m));
   if (msg && msg_len) msg[0] = 0;
-  reader r = { bytes, n, 0, msg, msg_len, 0 };
+  reader r = { bytes, n, 0, msg, msg_len, 0, 0, 0 };
   if (!bytes || n == 0) { bad(&r, "empty file"); return BC_ERR_BAD_MODEL; }
   if (n < 16) { bad(&r, "file is %zu bytes, shorter than the 16-byte header", n); return BC_ERR_BAD_MODEL; }
   if (memcmp(bytes, "BCNN", 4) != 0) { bad(&r, "not a bloodcell model (bad magic)"); return BC_ERR_BAD_MODEL; }
@@ -393,6 +454,7 @@ bc_status bc_model_parse(const uint8_t *bytes, size_t n, bc_model *m, char *msg,
     return BC_ERR_MODEL_VERSION;
   }
   m->version = (int)version;
+  r.coded = version >= 3;
   const uint32_t size = rd_u32(&r, "file size");
   const uint32_t crc = rd_u32(&r, "checksum");
   if (size != n) { bad(&r, "header says %u bytes but the file has %zu (truncated or padded)", size, n); return BC_ERR_BAD_MODEL; }

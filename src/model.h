@@ -14,13 +14,14 @@
 #include "bc_status.h"
 #include "ops.h"
 
-#define BC_MODEL_VERSION 2          /* the newest version read; version 1 (no sub-classes) is read too */
+#define BC_MODEL_VERSION 3          /* the newest version read (3: weights rANS-coded); 1 and 2 are read too */
 #define BC_MODEL_MAX_BYTES (64u << 20)
 #define BC_MODEL_MAX_CLASSES 32
 #define BC_MODEL_MAX_SUBCLASSES 32   /* version 2: sub-classes under the classes (band / segmented ...) */
 #define BC_MODEL_MAX_VALUES 512
 #define BC_MODEL_MAX_OPS 512
 #define BC_MODEL_MAX_VALUE_ELEMS (1u << 24)
+#define BC_MODEL_MAX_CODED_WEIGHTS (64u << 20)   /* version 3: weights in all arrays together (v1/v2: the file size) */
 /* Limits on what the engine allocates and computes for a model, checked by bc_model_parse from the
  * shapes alone (64-bit arithmetic) before bc_engine_load allocates anything (docs/robustness.md, "Limits"):
  *   activations: sum over values of h*w*c (+ kernel slack) bytes, plus the int16 input copy (2 bytes per

@@ -85,8 +85,8 @@ static void test_loader(const uint8_t *model, size_t n) {
   /* Wrong magic, wrong version. */
   memcpy(buf, model, n); buf[0] = 'X';
   check(bc_engine_load(buf, n, BC_BACKEND_OWN, &e, msg, sizeof msg) == BC_ERR_BAD_MODEL && strstr(msg, "magic"), "bad magic rejected");
-  memcpy(buf, model, n); put_u32(buf + 4, 3);
-  check(bc_engine_load(buf, n, BC_BACKEND_OWN, &e, msg, sizeof msg) == BC_ERR_MODEL_VERSION && strstr(msg, "version 3"), "version 3 rejected");
+  memcpy(buf, model, n); put_u32(buf + 4, 4);
+  check(bc_engine_load(buf, n, BC_BACKEND_OWN, &e, msg, sizeof msg) == BC_ERR_MODEL_VERSION && strstr(msg, "version 4"), "version 4 rejected");
   printf("  version message: %s\n", msg);
   memcpy(buf, model, n); put_u32(buf + 4, 0);
   check(bc_engine_load(buf, n, BC_BACKEND_OWN, &e, msg, sizeof msg) == BC_ERR_MODEL_VERSION, "version 0 rejected");

@@ -33,10 +33,43 @@ def test_roundtrip():
     check(g.to_bytes() == data, "bcmodel: reading and re-writing the test model gives identical bytes")
 
 
+def test_coded_weights():
+    # Version 3 (rANS-coded weights): the committed fixture is the re-coding of the version 2 test model,
+    # decoding gives the same weights, and re-coding the result either way is exact.
+    v2 = (ROOT / "tests/fixtures/random-model-sub.bin").read_bytes()
+    v3 = (ROOT / "tests/fixtures/random-model-sub-v3.bin").read_bytes()
+    g2, g3 = bcmodel.Graph.from_bytes(v2), bcmodel.Graph.from_bytes(v3)
+    check(v3[4] == 3 and bcmodel.Graph.from_bytes(v2).to_bytes(coded=True) == v3 and g3.to_bytes(coded=False) == v2 and
+          all(np.array_equal(a["w"], b["w"]) for a, b in zip(g2.ops, g3.ops) if "w" in a),
+          "bcmodel: version 3 re-codes the version 2 test model exactly and decodes to the same weights")
+    # Edge cases of the coder: one symbol (no stream bits), every int8 value, a skewed array.
+    rng = np.random.default_rng(3)
+    arrays = [np.zeros(1000, np.int8), np.full(7, -128, np.int8), np.arange(-128, 128).astype(np.int8),
+              rng.integers(-128, 128, 5000).astype(np.int8), (rng.geometric(0.6, 20000) - 1).clip(0, 127).astype(np.int8)]
+    ok = True
+    for a in arrays:
+        block = bcmodel.rans_encode(a)
+        b, used = bcmodel.rans_decode(block, 0, a.size)
+        ok &= np.array_equal(a, b) and used == len(block) and len(block) % 4 == 0
+    check(ok, "bcmodel: rANS round trip of a constant, full-range, uniform and skewed array")
+    # Damaged blocks are refused, never decoded to something else silently.
+    block = bytearray(bcmodel.rans_encode(arrays[4]))
+    refused = silent = 0
+    for pos in range(len(block) - 40, len(block) - 8):
+        d = bytearray(block); d[pos] ^= 0x04
+        try:
+            b, _ = bcmodel.rans_decode(bytes(d), 0, arrays[4].size)
+            silent += not np.array_equal(b, arrays[4])
+        except ValueError:
+            refused += 1
+    check(refused >= 28, f"bcmodel: {refused} of 32 flipped stream bytes are refused by the decoder's end checks "
+                         f"({silent} decoded to other weights)")
+
+
 def test_set_temperature_both_versions():
     # The temperature sits after the sub-class table in version 2: rewriting it must leave every other
     # byte alone and the file loadable by the engine (a v2 file once got its sub-class names overwritten).
-    for name in ("random-model.bin", "random-model-sub.bin"):
+    for name in ("random-model.bin", "random-model-sub.bin", "random-model-sub-v3.bin"):
         src = ROOT / "tests/fixtures" / name
         data = src.read_bytes()
         with tempfile.TemporaryDirectory() as d:
@@ -94,6 +127,7 @@ def test_smoke_train_export():
 
 if __name__ == "__main__":
     test_roundtrip()
+    test_coded_weights()
     test_set_temperature_both_versions()
     test_random_model_reproducible()
     test_bad_data_folder()

@@ -202,6 +202,7 @@ def tiny_models():
     g.gap(v1, v2)
     g.logits(v2, w(3, 8), sc(3), np.zeros(3, np.float32))
     models["tiny_conv_gap.bin"] = g.to_bytes()
+    models["tiny_conv_gap_v3.bin"] = g.to_bytes(coded=True)
 
     # every op: conv, depthwise, grouped + dilated, add, maxpool, avgpool, gap, fc, logits
     g = graph("tiny-all-ops")
@@ -225,6 +226,11 @@ def tiny_models():
     g.gap(mp, gp2)
     g.logits(gp2, w(3, 12), sc(3), np.array([0.1, -0.2, 0.0], np.float32))
     models["tiny_all_ops.bin"] = g.to_bytes()
+    # format version 3: the same graph with rANS-coded weights, and one whose first weight
+    # stream has a flipped byte (the fuzzer recomputes the checksum, so it reaches the decoder)
+    models["tiny_all_ops_v3.bin"] = v3 = g.to_bytes(coded=True)
+    o = v3.index(b"tiny-all-ops") + 400
+    models["tiny_all_ops_v3_bad_stream.bin"] = v3[:o] + bytes([v3[o] ^ 0x10]) + v3[o + 1:]
 
     # regression inputs for the model.h working-memory limits: tiny files whose shapes ask for
     # 41 x 16.8 MB of activations (688 MB, allocated by the engine before the limit existed) ...

@@ -5,6 +5,7 @@
     g.conv(inp, out, w_oihw_int8, w_scale, bias_i32, stride=1, pad=1, groups=1, clamp=(-128, 127))
     g.add(a, b, out, clamp); g.maxpool(...); g.avgpool(...); g.gap(inp, out, clamp); g.logits(inp, w, w_scale, bias_f)
     data = g.to_bytes();  g2 = Graph.from_bytes(data)
+    data = g.to_bytes(coded=True)                       # version 3: weights entropy-coded (rANS), ~half the bytes
     logits = g.run(x_int8_hwc)                          # the engine's int8 math, bit for bit in float32
 
 Weights are given OIHW (PyTorch order) and stored OHWI (the engine's order)."""
@@ -14,7 +15,9 @@ import zlib
 import numpy as np
 
 MAGIC = b"BCNN"
-VERSION = 2             # the newest; a graph without sub-classes is written as version 1 (byte-identical files)
+VERSION = 3             # the newest; to_bytes() writes version 1 (no sub-classes) or 2, to_bytes(coded=True) version 3
+RANS_BITS = 14          # version 3: symbol frequencies sum to 1 << RANS_BITS
+RANS_L = 1 << 23        # the rANS state lives in [RANS_L, RANS_L << 8); it starts and ends at RANS_L
 CONV, ADD, MAXPOOL, AVGPOOL, GAP, FC, LOGITS = range(1, 8)
 f32 = np.float32
 
@@ -70,13 +73,19 @@ class Graph:
                              bias=np.asarray(bias, f32)))
 
     # ---- serialising ----------------------------------------------------------------------
-    def to_bytes(self):
+    def to_bytes(self, coded=None):
+        """The model file. coded=True: version 3, every weight array entropy-coded; None: the version
+        this graph was read as (3 if read from a version 3 file), else 1 or 2."""
+        coded = getattr(self, "coded", False) if coded is None else coded
         b = bytearray()
         u32 = lambda *xs: b.extend(struct.pack("<%dI" % len(xs), *xs))
         i32 = lambda *xs: b.extend(struct.pack("<%di" % len(xs), *xs))
         f32s = lambda xs: b.extend(np.asarray(xs, "<f4").tobytes())
 
         def i8(a):
+            if coded:
+                b.extend(rans_encode(np.ascontiguousarray(a, np.int8).reshape(-1)))
+                return
             raw = np.ascontiguousarray(a, np.int8).tobytes()
             b.extend(raw + b"\0" * (-len(raw) % 4))
 
@@ -85,7 +94,7 @@ class Graph:
         u32(len(self.classes))
         for c in self.classes:
             u32(len(c)); b.extend(c.encode("ascii"))
-        if self.subclasses:
+        if self.subclasses or coded:
             u32(len(self.subclasses))
             for p, n in self.subclasses:
                 u32(p, len(n)); b.extend(n.encode("ascii"))
@@ -118,7 +127,7 @@ class Graph:
                 u32(op["input"]); i8(op["w"]); f32s(op["w_scale"]); f32s(op["bias"])
         body = bytes(b)
         size = 16 + len(body)
-        version = 2 if self.subclasses else 1
+        version = 3 if coded else 2 if self.subclasses else 1
         return MAGIC + struct.pack("<III", version, size, zlib.crc32(body) & 0xFFFFFFFF) + body
 
     # ---- reference execution --------------------------------------------------------------
@@ -202,6 +211,7 @@ class Graph:
             values.append((h, w, c, float(s), z))
         g = Graph(name, classes, size_, mean, std, values[0][3:], float(temp), resize_mode=mode, subclasses=subclasses)
         g.values = values
+        g.coded = r.coded = version >= 3
         for _ in range(r.u32()):
             t = r.u32()
             if t == CONV:
@@ -292,8 +302,102 @@ class _Reader:
         return np.frombuffer(self.take(4 * n), "<f4").astype(f32)
 
     def i8(self, n):
+        if getattr(self, "coded", False):
+            a, used = rans_decode(self.d, self.o, n)
+            self.o += used
+            return a
         a = np.frombuffer(self.take(n + (-n % 4)), np.int8)[:n].copy()
         return a
+
+
+def _pad4(b):
+    return b + b"\0" * (-len(b) % 4)
+
+
+def rans_frequencies(counts):
+    """Symbol counts (all > 0) -> frequencies summing to 1 << RANS_BITS, each at least 1: proportional,
+    rounded down, then the rounding error given to (or taken from) the commonest symbols."""
+    total, M = int(sum(counts)), 1 << RANS_BITS
+    freq = [max(1, c * M // total) for c in counts]
+    order = sorted(range(len(freq)), key=lambda i: -counts[i])
+    k = 0
+    while sum(freq) != M:
+        i = order[k % len(order)]
+        if sum(freq) < M:
+            freq[i] += 1
+        elif freq[i] > 1:
+            freq[i] -= 1
+        k += 1
+    return freq
+
+
+def rans_encode(a):
+    """One int8 weight array as a version 3 coded block (FORMAT.md): u32 stream bytes B, u32 symbol
+    count A, i8 symbols[A] (increasing, padded to 4 bytes), u16 freq[A] (padded), the rANS stream (padded)."""
+    a = np.asarray(a, np.int8).reshape(-1)
+    symbols, counts = np.unique(a, return_counts=True)
+    symbols, counts = (symbols.tolist(), counts.tolist()) if a.size else ([0], [1])
+    freq = rans_frequencies(counts)
+    index = {v: i for i, v in enumerate(symbols)}
+    cum = [0] * len(freq)
+    for i in range(1, len(freq)):
+        cum[i] = cum[i - 1] + freq[i - 1]
+    out = bytearray()
+    x = RANS_L
+    bound = [((RANS_L >> RANS_BITS) << 8) * f for f in freq]
+    for v in a[::-1].tolist():             # rANS is last in, first out: encode backwards
+        s = index[v]
+        f = freq[s]
+        while x >= bound[s]:
+            out.append(x & 0xFF)
+            x >>= 8
+        x = ((x // f) << RANS_BITS) + (x % f) + cum[s]
+    out += struct.pack(">I", x)            # read back first, little-endian, once the bytes are reversed
+    stream = bytes(out[::-1])
+    return (struct.pack("<II", len(stream), len(freq)) + _pad4(struct.pack("<%db" % len(symbols), *symbols)) +
+            _pad4(struct.pack("<%dH" % len(freq), *freq)) + _pad4(stream))
+
+
+def rans_decode(d, o, n):
+    """The n weights of the coded block at d[o:]; returns (int8 array, bytes used). The checks of
+    src/model.c: symbols increasing, frequencies >= 1 summing to 1 << RANS_BITS, the state starting in
+    [RANS_L, RANS_L << 8), the stream used exactly and the state ending at RANS_L."""
+    B, A = struct.unpack_from("<II", d, o)
+    if not 1 <= A <= 256:
+        raise ValueError("coded weights: symbol count %d outside 1..256" % A)
+    o1 = o + 8
+    symbols = list(struct.unpack_from("<%db" % A, d, o1)); o1 += A + (-A % 4)
+    freq = list(struct.unpack_from("<%dH" % A, d, o1)); o1 += 2 * A + (-2 * A % 4)
+    if any(b <= a for a, b in zip(symbols, symbols[1:])) or min(freq) < 1 or sum(freq) != 1 << RANS_BITS:
+        raise ValueError("coded weights: bad symbol table")
+    stream = d[o1:o1 + B]
+    if len(stream) != B or B < 4:
+        raise ValueError("coded weights: truncated stream")
+    slot = bytearray(1 << RANS_BITS)
+    cum = [0] * A
+    for i in range(A):
+        cum[i] = (cum[i - 1] + freq[i - 1]) if i else 0
+        slot[cum[i]:cum[i] + freq[i]] = bytes([i]) * freq[i]
+    value = bytes(v & 0xFF for v in symbols)
+    mask = (1 << RANS_BITS) - 1
+    x = int.from_bytes(stream[:4], "little")
+    if not RANS_L <= x < RANS_L << 8:
+        raise ValueError("coded weights: bad initial state")
+    pos, out = 4, bytearray(n)
+    for i in range(n):
+        m = x & mask
+        s = slot[m]
+        out[i] = value[s]
+        x = freq[s] * (x >> RANS_BITS) + m - cum[s]
+        while x < RANS_L:
+            if pos >= B:
+                raise ValueError("coded weights: stream ends early")
+            x = (x << 8) | stream[pos]
+            pos += 1
+    if pos != B or x != RANS_L:
+        raise ValueError("coded weights: stream does not end where it should")
+    return np.frombuffer(bytes(out), np.int8).copy(), (o1 - o) + B + (-B % 4)
+
 
 
 def temperature_offset(data):
@@ -331,3 +435,55 @@ def set_temperature(path, temperature, out_path=None):
         f.write(data)
     os.replace(tmp, out_path or path)
     return data
+
+def recode(src, dst, coded=True, card=None):
+    """Re-writes the model file src as version 3 (coded=True) or as plain int8 (1 or 2) into dst; the
+    graph and every weight stay the same (checked by decoding the result). With card (a model-card.json
+    for src), its file size and sha256 follow, its Markdown twin too, and the old file's are kept."""
+    import hashlib
+    import json
+    import os
+    data = open(src, "rb").read()
+    g = Graph.from_bytes(data)
+    out = g.to_bytes(coded=coded)
+    g2 = Graph.from_bytes(out)
+    same = all(a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a) for a, b in zip(g.ops, g2.ops))
+    if not same or len(g.ops) != len(g2.ops) or g2.to_bytes(coded=False) != g.to_bytes(coded=False):
+        raise AssertionError("re-coded model differs from the original")
+    with open(dst + ".tmp", "wb") as f:
+        f.write(out)
+    os.replace(dst + ".tmp", dst)
+    print(f"{dst}: version {out[4]}, {len(out)} bytes (from version {data[4]}, {len(data)} bytes)")
+    if card:
+        c = json.load(open(card))
+        m = c["model"]
+        sha = hashlib.sha256(out).hexdigest()
+        if m.get("sha256") == sha:
+            return
+        if m.get("sha256") != hashlib.sha256(data).hexdigest():
+            raise ValueError(f"{card} describes another file than {src}")
+        m["recoded"] = {"from_bytes": m["bytes"], "from_sha256": m["sha256"], "from_version": data[4], "version": out[4],
+                        "note": "the same graph and weights in another file layout (scripts/model/bcmodel.py recode); "
+                                "every figure in this card holds for both files"}
+        m["bytes"], m["sha256"] = len(out), sha
+        with open(card + ".tmp", "w") as f:
+            json.dump(c, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+        os.replace(card + ".tmp", card)
+        from model_card import render_markdown
+        md = os.path.join(os.path.dirname(card), "MODEL_CARD.md")
+        with open(md, "w") as f:
+            f.write(render_markdown(c))
+        print(f"{card} and {md}: bytes and sha256 updated")
+
+
+if __name__ == "__main__":
+    import argparse
+    ap = argparse.ArgumentParser(description="re-code a model file: version 3 (rANS-coded weights) or plain int8")
+    ap.add_argument("cmd", choices=["recode"])
+    ap.add_argument("src")
+    ap.add_argument("dst")
+    ap.add_argument("--plain", action="store_true", help="write version 1/2 (uncoded int8 weights)")
+    ap.add_argument("--card", help="model-card.json of src: update its bytes and sha256 (and MODEL_CARD.md)")
+    a = ap.parse_args()
+    recode(a.src, a.dst, coded=not a.plain, card=a.card)

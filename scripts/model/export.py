@@ -249,7 +249,7 @@ def main():
 
     name = f"{cfg['arch']['name']}-{size}px-int8" + (f"-w{args.weight_bits}" if args.weight_bits < 8 else "")
     g = build_graph(model, cfg, layers, folded, ranges, name, args.weight_bits)
-    data = g.to_bytes()
+    data = g.to_bytes(coded=True)        # format version 3: entropy-coded weights (models/FORMAT.md)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "wb") as f:
         f.write(data)
